@@ -1,0 +1,162 @@
+"""The record shapes that flow one way through the pipeline.
+
+raw file --extract--> ``FileExtraction`` (``ExtractedRow`` s + ``Finding`` s)
+         --normalise--> case rows (a DataFrame, columns in ``CASE_COLUMNS``)
+         --validate--> published rows + quarantined rows
+         --publish--> published/ and reports/
+
+Extractors never know about codes or publishing; later stages never open files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+# Column roles a header can be given (see schemas/header_synonyms.yaml).
+COLUMN_ROLES = (
+    "year",          # a year, financial year or period label
+    "date",          # a full date (recorded, finalised, incident)
+    "person_type",   # officer / staff / PCSO ...
+    "rank",          # rank or pay grade
+    "breach",        # free-text description of what was done
+    "outcome",       # free-text result / sanction
+    "platform",      # Facebook, Twitter ...
+    "case_ref",      # the force's own reference or a row number
+    "count",         # a number of cases (count-grain tables)
+    "standards",     # Standards of Professional Behaviour named
+)
+
+FileKind = Literal["table", "partial", "refused", "nil_return", "not_held", "needs_ocr", "unknown"]
+Severity = Literal["error", "warning", "info"]
+
+
+@dataclass
+class Finding:
+    """Something a person should know about a return: an error, a doubt or a note.
+
+    Errors never stop a run: they are collected on the record of the run and shown in the report.
+    ``code`` is a stable machine name (``corrupt_file``, ``unknown_column``, ``unmapped_term`` ...).
+    """
+
+    severity: Severity
+    code: str
+    message: str
+    force_id: str = ""
+    source_file: str = ""
+    locator: str = ""
+    value: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class ExtractedRow:
+    """One data row exactly as the force wrote it, with where it came from.
+
+    ``cells`` maps a column role to the verbatim cell text (whitespace inside the text is kept
+    except that a line wrap inside a cell becomes one space). ``cell_locators`` maps the same roles
+    to the locator of each cell, so a failure can name the source cell. ``extra`` keeps columns
+    that got no role (header text -> cell text). ``context`` carries values the row inherits from
+    its surroundings, such as ``year`` taken from a sheet name.
+    """
+
+    force_id: str
+    source_file: str        # path relative to the raw/ folder, e.g. "west-mercia/response.pdf"
+    source_sha256: str
+    locator: str            # "page 2, table 1, row 4" | "'2013'!A7:E7" | "row 5" | "table 1, row 4"
+    cells: dict[str, str] = field(default_factory=dict)
+    cell_locators: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, str] = field(default_factory=dict)
+    context: dict[str, str] = field(default_factory=dict)
+    raw_text: str = ""      # the whole row as read, cells joined by " | " (kept for quarantine)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class TableSummary:
+    """What was found of one table: where, which header, how each column was understood."""
+
+    locator: str                      # "pages 2-4, table 1" | "sheet '2013'" | "table 1"
+    header: list[str]
+    column_roles: dict[str, str]      # header text -> role ("" when not placed)
+    rows: int                         # data rows extracted
+    page: int | None = None
+    sheet: str | None = None
+    header_locator: str = ""
+    grain: str = "case"               # "case" or "count"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class FileExtraction:
+    """Everything one extractor learned from one file."""
+
+    force_id: str
+    source_file: str
+    source_sha256: str
+    file_format: str                  # pdf | xlsx | xls | csv | docx | doc | txt | unknown
+    kind: FileKind = "unknown"
+    rows: list[ExtractedRow] = field(default_factory=list)
+    tables: list[TableSummary] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    refusal_basis: list[str] = field(default_factory=list)   # ["s12"], ["s40", "ncnd"] ...
+    evidence: str = ""                # the sentence a letter classification decided on
+    period_start: str = ""            # ISO date stated in the file, when it says
+    period_end: str = ""
+    hints_used: list[str] = field(default_factory=list)      # return.yaml hints that applied
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+# The columns of a normalised case row, in published order (published/cases.csv).
+CASE_COLUMNS = (
+    "record_id",
+    "force_id",
+    "force_name",
+    "year",
+    "date_text",
+    "person_type",
+    "person_type_text",
+    "rank",
+    "rank_text",
+    "breach_text",
+    "breach_category",
+    "breach_method",
+    "breach_confidence",
+    "standards",
+    "platform",
+    "platform_text",
+    "outcome_text",
+    "outcome_category",
+    "outcome_method",
+    "outcome_confidence",
+    "case_ref",
+    "source_file",
+    "source_locator",
+    "source_sha256",
+)
+
+# The columns of published/forces.csv.
+FORCE_COLUMNS = (
+    "force_id",
+    "force_name",
+    "ons_code",
+    "response_status",
+    "refusal_basis",
+    "grain",
+    "cases",
+    "rows_read",
+    "rows_published",
+    "rows_quarantined",
+    "period_start",
+    "period_end",
+    "source_files",
+    "evidence",
+)
