@@ -160,3 +160,72 @@ FORCE_COLUMNS = (
     "source_files",
     "evidence",
 )
+
+
+@dataclass
+class Failure:
+    """One validation failure, traced to its source cell.
+
+    ``action`` is what the gate (schemas/gate.yaml) did with it: ``quarantine`` the row, ``withhold``
+    the whole publication, or ``warn``.
+    """
+
+    stage: str            # extracted | cases | consolidated | forces
+    check: str            # pandera check name or our own ("year_in_period", "record_id_unique" ...)
+    column: str
+    value: str
+    force_id: str = ""
+    source_file: str = ""
+    locator: str = ""     # the cell's locator where known, else the row's
+    action: str = "quarantine"
+    message: str = ""
+    record_id: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class ForceSummary:
+    """One line of the force table plus what the report says about that force."""
+
+    force_id: str
+    force_name: str
+    ons_code: str
+    response_status: str          # responded | nil_return | partial | refused | not_held | no_response
+    refusal_basis: str = ""       # "s12;s40" ...
+    grain: str = ""               # case | count | prose | letter | "" (no answer)
+    cases: int | None = None      # None unless the force answered
+    rows_read: int = 0
+    rows_published: int = 0
+    rows_quarantined: int = 0
+    period_start: str = ""
+    period_end: str = ""
+    source_files: list[str] = field(default_factory=list)
+    evidence: str = ""
+    findings: list[Finding] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class RunRecord:
+    """Everything the report needs to know about one run."""
+
+    run_id: str
+    started_at: str
+    finished_at: str
+    raw_dir: str
+    published_dir: str
+    published: bool                       # False when the gate withheld publication
+    withheld_reasons: list[str] = field(default_factory=list)
+    forces: list[ForceSummary] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)   # run-level (unknown folders ...)
+    review_queue: list[dict] = field(default_factory=list)  # {field, text, count, forces, suggested_code}
+    review_decisions_applied: list[dict] = field(default_factory=list)  # {field, text, code, cases}
+    outputs: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
