@@ -1,0 +1,97 @@
+"""Prefect wiring of the consolidation flow. No logic lives here: every step is a pipeline function.
+
+One task per force return (extract, map, validate), then consolidate, validate the whole, publish and
+report. ``python flows.py`` runs the same flow as ``foi run``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+from pipeline import prefect_env
+
+prefect_env.configure()
+
+from prefect import flow, task, unmapped  # noqa: E402
+from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.futures import as_completed  # noqa: E402
+from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
+
+from pipeline import progress  # noqa: E402
+from pipeline.process import ForceOutcome, consolidate, process_return  # noqa: E402
+from pipeline.publish import publish  # noqa: E402
+from pipeline.report import prefect_artifacts, write_report  # noqa: E402
+from pipeline.returns import ReturnFolder, discover_returns  # noqa: E402
+from pipeline.validate import load_gate  # noqa: E402
+from pipeline.vocabulary import load_vocabulary, write_review_file  # noqa: E402
+
+MAX_WORKERS = 4  # Prefect's thread pool is unbounded by default; returns are CPU-bound parsing
+
+
+@task(name="process-return", task_run_name="return-{folder.force.force_id}", cache_policy=NO_CACHE)
+def process_return_task(folder: ReturnFolder, review_path: str | None) -> ForceOutcome:
+    vocabulary = load_vocabulary(Path(review_path) if review_path else None)
+    return process_return(folder, vocabulary, load_gate())
+
+
+def make_task_runner(kind: str = "thread", dask_address: str | None = None, max_workers: int = MAX_WORKERS):
+    if kind == "thread":
+        return ThreadPoolTaskRunner(max_workers=max_workers)
+    if kind == "dask":
+        from prefect_dask import DaskTaskRunner
+
+        if dask_address:
+            return DaskTaskRunner(address=dask_address)
+        return DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": True,
+                                              "dashboard_address": None})
+    raise ValueError(f"unknown task runner '{kind}': use thread or dask")
+
+
+@flow(name="foi-consolidate", task_runner=ThreadPoolTaskRunner(max_workers=MAX_WORKERS))
+def consolidate_returns(raw_dir: str = "raw", out_dir: str = "published", reports_dir: str = "reports",
+                        review_path: str | None = "review/decisions.csv") -> dict:
+    """Every force's return in raw/ to one validated, published dataset and an audit report."""
+    started_at = dt.datetime.now(dt.timezone.utc)
+    run_id = started_at.strftime("%Y%m%dT%H%M%S%fZ")
+    folders, run_findings = discover_returns(Path(raw_dir))
+    futures = process_return_task.map(folders, unmapped(review_path))
+    by_future = {future: folder.force_id for future, folder in zip(futures, folders)}
+    outcomes: list[ForceOutcome] = []
+    for future in as_completed(futures):
+        outcome = future.result()
+        outcomes.append(outcome)
+        summary = outcome.summary
+        cases = "" if summary.cases is None else f", {summary.cases} cases"
+        progress.advance(f"{by_future[future]}: {summary.response_status}{cases}")
+
+    gate = load_gate()
+    result = consolidate(outcomes, run_findings, run_id=run_id,
+                         started_at=started_at.isoformat(timespec="seconds"),
+                         raw_dir=Path(raw_dir), published_dir=Path(out_dir), gate=gate)
+    if result.run.published:
+        result.run.outputs = [str(p) for p in publish(result.cases, result.forces, Path(out_dir))]
+    if review_path:
+        write_review_file(result.run.review_queue, Path(review_path))
+    run_dir = write_report(result.run, result.cases, Path(reports_dir))
+    prefect_artifacts(result.run)
+    statuses = result.forces["response_status"].value_counts().sort_index().to_dict()
+    return {
+        "published": result.run.published,
+        "withheld_reasons": result.run.withheld_reasons,
+        "run_id": run_id,
+        "report": str(run_dir / "index.html"),
+        "out_dir": out_dir,
+        "cases": int(len(result.cases)),
+        "quarantined": int(len(result.quarantined)),
+        "statuses": {k: int(v) for k, v in statuses.items()},
+        "errors": sum(1 for f in result.run.findings if f.severity == "error")
+        + sum(1 for s in result.run.forces for f in s.findings if f.severity == "error"),
+    }
+
+
+if __name__ == "__main__":
+    from pipeline.cli import main
+
+    sys.exit(main(["run", *sys.argv[1:]]))

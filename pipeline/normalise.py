@@ -1,0 +1,123 @@
+"""Extracted rows to normalised case rows: verbatim texts kept, codes added beside them.
+
+The codes come from the vocabulary (``pipeline.vocabulary``); this module only decides which cell feeds
+which field, reads the year, and gives each case a stable ``record_id``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Iterable
+
+import pandas as pd
+
+from pipeline.forces import force_by_id
+from pipeline.records import CASE_COLUMNS, ExtractedRow
+
+_YEAR = re.compile(r"(?<!\d)(19[89]\d|20[0-4]\d)(?!\d)")
+_SHORT_DATE = re.compile(r"^\s*\d{1,2}[/.-]\d{1,2}[/.-](\d{2})\s*$")
+_EXCEL_SERIAL = re.compile(r"^\s*(\d{5})(\.0+)?\s*$")
+
+
+def record_id(row: ExtractedRow) -> str:
+    """Stable while the source file, its name and the row's position are unchanged."""
+    key = f"{row.force_id}\x1f{row.source_file}\x1f{row.locator}"
+    return f"{row.force_id}-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:12]}"
+
+
+def year_of(text: str) -> str:
+    """The calendar year a year/date cell names: '2013', '12/03/2013', '2013-03-12 00:00:00',
+    '2012/13' (the first year of a financial year), an Excel serial, or '12/03/13'. '' when none."""
+    text = (text or "").strip()
+    if not text:
+        return ""
+    serial = _EXCEL_SERIAL.match(text)
+    if serial:
+        day = dt.date(1899, 12, 30) + dt.timedelta(days=int(serial.group(1)))
+        return str(day.year)
+    found = _YEAR.search(text)
+    if found:
+        return found.group(1)
+    short = _SHORT_DATE.match(text)
+    if short:
+        return str(2000 + int(short.group(1)))
+    return ""
+
+
+def _text(row: ExtractedRow, role: str) -> str:
+    return " ".join((row.cells.get(role) or "").split())
+
+
+def normalise_rows(rows: Iterable[ExtractedRow], vocabulary) -> pd.DataFrame:
+    """One case row per extracted row, columns exactly ``CASE_COLUMNS``, in extraction order."""
+    rows = list(rows)
+    texts: dict[str, list[str]] = {"breach": [], "outcome": [], "person_type": [], "rank": [], "platform": []}
+    for row in rows:
+        for role in texts:
+            texts[role].append(_text(row, role))
+    mapped = {
+        "breach": vocabulary.map_many("breach_category", texts["breach"]),
+        "outcome": vocabulary.map_many("outcome_category", texts["outcome"]),
+        "person_type": vocabulary.map_many("person_type", texts["person_type"] + texts["rank"]),
+        "rank": vocabulary.map_many("rank", texts["rank"]),
+        "platform": vocabulary.map_many("platform", texts["platform"]),
+    }
+
+    records = []
+    for row in rows:
+        force = force_by_id(row.force_id)
+        breach_text = _text(row, "breach")
+        outcome_text = _text(row, "outcome")
+        rank_text = _text(row, "rank")
+        person_text = _text(row, "person_type")
+        platform_text = _text(row, "platform")
+        date_text = _text(row, "date")
+        year = year_of(_text(row, "year")) or year_of(date_text) or year_of(row.context.get("year", ""))
+
+        person = mapped["person_type"][person_text]
+        if person.code in ("unmapped", "not_stated") and rank_text:
+            from_rank = mapped["person_type"][rank_text]
+            if from_rank.code not in ("unmapped", "not_stated"):
+                person = from_rank
+        if platform_text:
+            platform = mapped["platform"][platform_text].code
+        else:
+            platform = vocabulary.platform_in(breach_text) or "not_stated"
+        standards = vocabulary.standards_in(" ".join([breach_text, _text(row, "standards")]))
+        breach = mapped["breach"][breach_text]
+        outcome = mapped["outcome"][outcome_text]
+        records.append({
+            "record_id": record_id(row),
+            "force_id": row.force_id,
+            "force_name": force.force_name,
+            "year": year,
+            "date_text": date_text,
+            "person_type": person.code,
+            "person_type_text": person_text,
+            "rank": mapped["rank"][rank_text].code,
+            "rank_text": rank_text,
+            "breach_text": breach_text,
+            "breach_category": breach.code,
+            "breach_method": breach.method,
+            "breach_confidence": round(float(breach.confidence), 3),
+            "standards": ";".join(standards),
+            "platform": platform,
+            "platform_text": platform_text,
+            "outcome_text": outcome_text,
+            "outcome_category": outcome.code,
+            "outcome_method": outcome.method,
+            "outcome_confidence": round(float(outcome.confidence), 3),
+            "case_ref": _text(row, "case_ref"),
+            "source_file": row.source_file,
+            "source_locator": row.locator,
+            "source_sha256": row.source_sha256,
+        })
+    frame = pd.DataFrame.from_records(records, columns=list(CASE_COLUMNS))
+    return frame.astype({c: "str" for c in CASE_COLUMNS if not c.endswith("_confidence")})
+
+
+def cell_locators(rows: Iterable[ExtractedRow]) -> dict[str, dict[str, str]]:
+    """record_id -> {role: locator of that cell}, so a failure can name its source cell."""
+    return {record_id(row): dict(row.cell_locators) for row in rows}

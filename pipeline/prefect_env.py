@@ -1,0 +1,22 @@
+"""Prefect's settings for this tool, applied before Prefect is imported.
+
+Defaults only (``setdefault``): anything the user exported wins. No telemetry (the machines that run
+this have no network beyond their package mirrors), a patient ephemeral-server start, quiet logs.
+"""
+
+from __future__ import annotations
+
+import os
+
+DEFAULTS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_LOGGING_LOG_PRINTS": "false",
+}
+
+
+def configure(**overrides: str) -> None:
+    for name, value in {**DEFAULTS, **overrides}.items():
+        os.environ.setdefault(name, value)

@@ -1,0 +1,175 @@
+"""The work done per force return, and the consolidation of all of them.
+
+Plain functions: ``flows.py`` wraps them as Prefect tasks, tests call them directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.extract import extract_file
+from pipeline.forces import all_forces
+from pipeline.normalise import cell_locators, normalise_rows
+from pipeline.records import (
+    CASE_COLUMNS,
+    FORCE_COLUMNS,
+    Failure,
+    FileExtraction,
+    Finding,
+    ForceSummary,
+    RunRecord,
+)
+from pipeline.returns import ReturnFolder
+from pipeline.status import UNANSWERED_STATUSES, decide_status
+from pipeline.validate import gate_decision, validate_cases, validate_consolidated, validate_extracted
+from pipeline.vocabulary import Mapping, review_queue
+
+REVIEWED_FIELDS = {
+    "breach_category": "breach_text",
+    "outcome_category": "outcome_text",
+    "person_type": "person_type_text",
+    "rank": "rank_text",
+}
+
+
+@dataclass
+class ForceOutcome:
+    """What one force's return became: its line in the force table, its cases, what was held back."""
+
+    summary: ForceSummary
+    cases: pd.DataFrame
+    quarantined: pd.DataFrame
+    failures: list[Failure] = field(default_factory=list)
+    extractions: list[FileExtraction] = field(default_factory=list)   # rows dropped: summaries only
+    review_items: list[tuple[str, str, str, Mapping]] = field(default_factory=list)
+
+
+def _extract_all(folder: ReturnFolder) -> list[FileExtraction]:
+    extractions = []
+    for path in folder.files:
+        source_file = f"{folder.force_id}/{path.name}"
+        try:
+            extraction = extract_file(path, folder.force_id, source_file, folder.manifest.hints_for(path.name))
+        except Exception as error:  # noqa: BLE001 - an extractor bug must not cost the other forces
+            extraction = FileExtraction(folder.force_id, source_file, "", path.suffix.lstrip(".").lower())
+            extraction.findings.append(Finding(
+                "error", "extractor_failed",
+                f"{source_file}: the {extraction.file_format or 'file'} reader stopped with "
+                f"{type(error).__name__}: {error}. Nothing was read from this file; please report it "
+                f"with the file attached.",
+                force_id=folder.force_id, source_file=source_file,
+            ))
+        extractions.append(extraction)
+    return extractions
+
+
+def process_return(folder: ReturnFolder, vocabulary, gate=None) -> ForceOutcome:
+    """Extract, normalise and validate one force's return. Never raises for bad input."""
+    extractions = _extract_all(folder)
+    rows = [row for extraction in extractions for row in extraction.rows]
+    failures = validate_extracted(rows, folder.force_id)
+    cases = normalise_rows(rows, vocabulary)
+    decision = decide_status(folder, extractions, len(cases))
+    checked = validate_cases(
+        cases,
+        allowed_codes={name: vocabulary.codes(name) for name in vocabulary.fields},
+        periods={folder.force_id: (decision.period_start, decision.period_end)},
+        cell_locators=cell_locators(rows),
+        gate=gate,
+    )
+    failures += checked.failures
+    published = checked.published.loc[:, list(CASE_COLUMNS)].reset_index(drop=True)
+
+    status = decision.response_status
+    count = None if status in UNANSWERED_STATUSES else len(published)
+    findings = list(folder.findings) + [f for e in extractions for f in e.findings]
+    summary = ForceSummary(
+        force_id=folder.force.force_id,
+        force_name=folder.force.force_name,
+        ons_code=folder.force.ons_code,
+        response_status=status,
+        refusal_basis=decision.refusal_basis,
+        grain=decision.grain,
+        cases=count,
+        rows_read=len(rows),
+        rows_published=len(published),
+        rows_quarantined=len(checked.quarantined),
+        period_start=decision.period_start,
+        period_end=decision.period_end,
+        source_files=[e.source_file for e in extractions],
+        evidence=decision.evidence,
+        findings=findings,
+    )
+    review_items = [
+        (name, text, folder.force_id, vocabulary.map(name, text))
+        for name, column in REVIEWED_FIELDS.items()
+        for text in published[column].tolist()
+    ]
+    for extraction in extractions:
+        extraction.rows = []
+    return ForceOutcome(summary, published, checked.quarantined, failures, extractions, review_items)
+
+
+def forces_table(outcomes: list[ForceOutcome]) -> pd.DataFrame:
+    """One row per force, in ONS code order."""
+    order = {force.force_id: i for i, force in enumerate(all_forces())}
+    rows = []
+    for outcome in sorted(outcomes, key=lambda o: order[o.summary.force_id]):
+        s = outcome.summary
+        rows.append({
+            "force_id": s.force_id, "force_name": s.force_name, "ons_code": s.ons_code,
+            "response_status": s.response_status, "refusal_basis": s.refusal_basis, "grain": s.grain,
+            "cases": s.cases, "rows_read": s.rows_read, "rows_published": s.rows_published,
+            "rows_quarantined": s.rows_quarantined, "period_start": s.period_start,
+            "period_end": s.period_end, "source_files": ";".join(s.source_files), "evidence": s.evidence,
+        })
+    frame = pd.DataFrame.from_records(rows, columns=list(FORCE_COLUMNS))
+    frame["cases"] = frame["cases"].astype("Int64")
+    return frame
+
+
+def cases_table(outcomes: list[ForceOutcome]) -> pd.DataFrame:
+    """All published cases, forces in id order, each force's rows in the order they were read."""
+    frames = [o.cases for o in sorted(outcomes, key=lambda o: o.summary.force_id) if len(o.cases)]
+    if not frames:
+        return pd.DataFrame(columns=list(CASE_COLUMNS))
+    return pd.concat(frames, ignore_index=True).loc[:, list(CASE_COLUMNS)]
+
+
+@dataclass
+class Consolidation:
+    cases: pd.DataFrame
+    forces: pd.DataFrame
+    quarantined: pd.DataFrame
+    run: RunRecord
+
+
+def consolidate(outcomes: list[ForceOutcome], run_findings: list[Finding], *, run_id: str, started_at: str,
+                raw_dir: Path, published_dir: Path, gate=None, review_threshold: float = 0.8) -> Consolidation:
+    """Join the forces, check the whole, and decide whether it may be published."""
+    cases = cases_table(outcomes)
+    forces = forces_table(outcomes)
+    quarantined_frames = [o.quarantined for o in outcomes if len(o.quarantined)]
+    quarantined = pd.concat(quarantined_frames, ignore_index=True) if quarantined_frames else pd.DataFrame()
+    failures = [f for o in outcomes for f in o.failures]
+    failures += validate_consolidated(cases, forces, gate=gate)
+    publish_ok, reasons = gate_decision(failures, gate) if gate is not None else gate_decision(failures, None)
+    queue = review_queue([item for o in outcomes for item in o.review_items], review_threshold)
+    run = RunRecord(
+        run_id=run_id,
+        started_at=started_at,
+        finished_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        raw_dir=str(raw_dir),
+        published_dir=str(published_dir),
+        published=publish_ok,
+        withheld_reasons=reasons,
+        forces=[o.summary for o in sorted(outcomes, key=lambda o: o.summary.ons_code)],
+        failures=failures,
+        findings=run_findings,
+        review_queue=queue,
+    )
+    return Consolidation(cases, forces, quarantined, run)
