@@ -20,8 +20,16 @@ from prefect.futures import as_completed  # noqa: E402
 from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 
 from pipeline import progress  # noqa: E402
-from pipeline.process import ForceOutcome, consolidate, process_return  # noqa: E402
+from pipeline.cache import return_fingerprint  # noqa: E402
+from pipeline.process import (  # noqa: E402
+    ForceOutcome,
+    consolidate,
+    extract_return,
+    process_return,
+    unreadable_outcome,
+)
 from pipeline.publish import publish  # noqa: E402
+from pipeline.records import FileExtraction  # noqa: E402
 from pipeline.report import prefect_artifacts, write_report  # noqa: E402
 from pipeline.returns import ReturnFolder, discover_returns  # noqa: E402
 from pipeline.validate import load_gate  # noqa: E402
@@ -30,10 +38,29 @@ from pipeline.vocabulary import load_vocabulary, write_review_file  # noqa: E402
 MAX_WORKERS = 4  # Prefect's thread pool is unbounded by default; returns are CPU-bound parsing
 
 
-@task(name="process-return", task_run_name="return-{folder.force.force_id}", cache_policy=NO_CACHE)
-def process_return_task(folder: ReturnFolder, review_path: str | None) -> ForceOutcome:
+def _retry_on_io_error(task, task_run, state) -> bool:
+    """Retry a flaky read (a network share, a file still being copied); never a file that is just bad."""
+    try:
+        state.result()
+    except OSError:
+        return True
+    except Exception:  # noqa: BLE001 - anything else will fail the same way again
+        return False
+    return False
+
+
+@task(name="extract-return", task_run_name="extract-{folder.force.force_id}",
+      cache_key_fn=lambda context, parameters: return_fingerprint(parameters["folder"]),
+      persist_result=True, retries=2, retry_delay_seconds=[1, 4], retry_condition_fn=_retry_on_io_error)
+def extract_return_task(folder: ReturnFolder) -> list[FileExtraction]:
+    return extract_return(folder)
+
+
+@task(name="process-return", task_run_name="process-{folder.force.force_id}", cache_policy=NO_CACHE)
+def process_return_task(folder: ReturnFolder, extractions: list[FileExtraction],
+                        review_path: str | None) -> ForceOutcome:
     vocabulary = load_vocabulary(Path(review_path) if review_path else None)
-    return process_return(folder, vocabulary, load_gate())
+    return process_return(folder, extractions, vocabulary, load_gate())
 
 
 def make_task_runner(kind: str = "thread", dask_address: str | None = None, max_workers: int = MAX_WORKERS):
@@ -56,15 +83,23 @@ def consolidate_returns(raw_dir: str = "raw", out_dir: str = "published", report
     started_at = dt.datetime.now(dt.timezone.utc)
     run_id = started_at.strftime("%Y%m%dT%H%M%S%fZ")
     folders, run_findings = discover_returns(Path(raw_dir))
-    futures = process_return_task.map(folders, unmapped(review_path))
-    by_future = {future: folder.force_id for future, folder in zip(futures, folders)}
+    extracted = extract_return_task.map(folders)
+    processed = process_return_task.map(folders, extracted, unmapped(review_path))
+    index_of = {future: i for i, future in enumerate(processed)}
     outcomes: list[ForceOutcome] = []
-    for future in as_completed(futures):
-        outcome = future.result()
+    for future in as_completed(processed):
+        i = index_of[future]
+        folder = folders[i]
+        result = future.result(raise_on_failure=False)
+        if isinstance(result, ForceOutcome):
+            outcome = result
+            outcome.summary.extraction = "cached" if extracted[i].state.name == "Cached" else "fresh"
+        else:
+            outcome = unreadable_outcome(folder, f"{type(result).__name__}: {result}")
         outcomes.append(outcome)
         summary = outcome.summary
         cases = "" if summary.cases is None else f", {summary.cases} cases"
-        progress.advance(f"{by_future[future]}: {summary.response_status}{cases}")
+        progress.advance(f"{folder.force_id}: {summary.response_status}{cases}")
 
     gate = load_gate()
     result = consolidate(outcomes, run_findings, run_id=run_id,

@@ -18,5 +18,8 @@ DEFAULTS = {
 
 
 def configure(**overrides: str) -> None:
+    """Set Prefect's defaults; its home (database, cached results) lives in the project's ``.prefect/``."""
+    home = os.environ.setdefault("PREFECT_HOME", os.path.abspath(".prefect"))
+    os.environ.setdefault("PREFECT_RESULTS_LOCAL_STORAGE_PATH", os.path.join(home, "storage"))
     for name, value in {**DEFAULTS, **overrides}.items():
         os.environ.setdefault(name, value)

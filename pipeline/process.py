@@ -6,7 +6,7 @@ Plain functions: ``flows.py`` wraps them as Prefect tasks, tests call them direc
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -48,7 +48,8 @@ class ForceOutcome:
     review_items: list[tuple[str, str, str, Mapping]] = field(default_factory=list)
 
 
-def _extract_all(folder: ReturnFolder) -> list[FileExtraction]:
+def extract_return(folder: ReturnFolder) -> list[FileExtraction]:
+    """Read every file of one return. The expensive step, and the one cached across runs."""
     extractions = []
     for path in folder.files:
         source_file = f"{folder.force_id}/{path.name}"
@@ -67,9 +68,9 @@ def _extract_all(folder: ReturnFolder) -> list[FileExtraction]:
     return extractions
 
 
-def process_return(folder: ReturnFolder, vocabulary, gate=None) -> ForceOutcome:
-    """Extract, normalise and validate one force's return. Never raises for bad input."""
-    extractions = _extract_all(folder)
+def process_return(folder: ReturnFolder, extractions: list[FileExtraction], vocabulary,
+                   gate=None) -> ForceOutcome:
+    """Normalise and validate one force's extracted return and decide its status. Never raises."""
     rows = [row for extraction in extractions for row in extraction.rows]
     failures = validate_extracted(rows, folder.force_id)
     cases = normalise_rows(rows, vocabulary)
@@ -109,9 +110,23 @@ def process_return(folder: ReturnFolder, vocabulary, gate=None) -> ForceOutcome:
         for name, column in REVIEWED_FIELDS.items()
         for text in published[column].tolist()
     ]
-    for extraction in extractions:
-        extraction.rows = []
-    return ForceOutcome(summary, published, checked.quarantined, failures, extractions, review_items)
+    summaries = [replace(extraction, rows=[]) for extraction in extractions]
+    return ForceOutcome(summary, published, checked.quarantined, failures, summaries, review_items)
+
+
+def unreadable_outcome(folder: ReturnFolder, reason: str) -> ForceOutcome:
+    """The outcome of a return whose reading failed outright (after retries): reported, never zero."""
+    finding = Finding("error", "return_failed",
+                      f"raw/{folder.force_id}/ could not be read: {reason}. The other forces were published; "
+                      f"check the files and run again.", force_id=folder.force_id)
+    summary = ForceSummary(
+        force_id=folder.force_id, force_name=folder.force.force_name, ons_code=folder.force.ons_code,
+        response_status="unreadable" if folder.files else "no_response",
+        source_files=[f"{folder.force_id}/{p.name}" for p in folder.files],
+        findings=list(folder.findings) + [finding],
+    )
+    empty = pd.DataFrame(columns=list(CASE_COLUMNS))
+    return ForceOutcome(summary, empty, empty.copy(), [], [], [])
 
 
 def forces_table(outcomes: list[ForceOutcome]) -> pd.DataFrame:

@@ -204,6 +204,7 @@ class ForceSummary:
     source_files: list[str] = field(default_factory=list)
     evidence: str = ""
     findings: list[Finding] = field(default_factory=list)
+    extraction: str = ""          # "fresh" (read this run) | "cached" (unchanged since a previous run)
 
     def to_dict(self) -> dict:
         return asdict(self)
