@@ -1,0 +1,101 @@
+"""Generate the synthetic sample corpus in ``raw/`` and its ground truth in ``tests/ground_truth/``.
+
+    python -m pipeline.samples.generate [--raw DIR] [--truth DIR]
+
+Deterministic: one seed (plan.yaml), fixed document dates and zip times, so a second run gives
+byte-identical files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import sys
+from collections import Counter
+from pathlib import Path
+
+from pipeline.forces import all_forces, is_force_id
+from pipeline.samples.cases import force_cases, outcome_deck
+from pipeline.samples.pool import plan
+from pipeline.samples.render import write_return
+from pipeline.samples.truth import CorpusTruth
+
+README = """\
+# raw/: the sample corpus (SYNTHETIC)
+
+**This is a SYNTHETIC RECONSTRUCTION, not the forces' real answers.** It imitates the Press Association's
+2014 Freedom of Information request to the 43 police forces of England and Wales about officers and staff
+investigated for misusing social media, and it is consistent with the figures the press published
+(Shropshire Star, 2014): {total} cases in all; Greater Manchester 88, West Midlands 74, Metropolitan 69;
+West Mercia 19 (13 officers, 6 staff); Warwickshire 8; Dyfed-Powys 4; Durham 1; Essex, Hampshire,
+Merseyside and Staffordshire refused. Every other number, name, wording, reference and date here is made
+up. The letters borrow the phrasing real forces use, but no force wrote them.
+
+What is in it: {responded} forces answered with case tables, {refused} refused, {nil} nil return,
+{not_held} "information not held", {no_response} sent nothing (no folder). The returns come as PDF letters
+with ruled and with unruled tables (some spanning pages, with and without a repeated header), XLSX
+workbooks (title blocks, a merged two-row header, one sheet per year with a notes sheet, totals rows,
+blank rows), CSV exports (Windows-1252, UTF-8 with BOM and `;`) and Word letters.
+
+The ground truth (every case's verbatim cell texts, row locator and expected codes; every force's status)
+is in `tests/ground_truth/cases.csv` and `tests/ground_truth/forces.csv`.
+
+Regenerate (deterministic: the same bytes every time):
+
+    make sample-corpus
+    # or: .venv/bin/python -m pipeline.samples.generate --raw raw --truth tests/ground_truth
+
+The generator and its data (wordings with their codes, the per-force plan, the letter texts) are in
+`pipeline/samples/`.
+"""
+
+
+def _clear_force_folders(raw_dir: Path) -> None:
+    """Remove the force folders a previous run wrote; leave anything else in raw/ alone."""
+    for entry in raw_dir.iterdir():
+        if entry.is_dir() and is_force_id(entry.name):
+            shutil.rmtree(entry)
+
+
+def generate_corpus(raw_dir: Path, truth_dir: Path) -> CorpusTruth:
+    """Write every force's return into ``raw_dir`` and the ground truth into ``truth_dir``."""
+    raw_dir, truth_dir = Path(raw_dir), Path(truth_dir)
+    raw_dir.mkdir(parents=True, exist_ok=True)
+    _clear_force_folders(raw_dir)
+    document = plan()
+    rng = random.Random(document["seed"])
+    deck = outcome_deck(rng)
+    truth = CorpusTruth()
+    for index, force in enumerate(all_forces()):
+        entry = document["forces"][force.force_id]
+        cases = force_cases(force.force_id, entry, rng, deck) if entry.get("cases") else []
+        force_truth, case_rows = write_return(force, entry, cases, raw_dir / force.force_id, index)
+        truth.forces.append(force_truth)
+        truth.cases.extend(case_rows)
+    if deck:
+        raise ValueError(f"plan.yaml: {len(deck)} outcomes of outcome_quota were not dealt")
+    statuses = Counter(f.response_status for f in truth.forces)
+    (raw_dir / "README.md").write_text(README.format(
+        total=len(truth.cases), responded=statuses["responded"], refused=statuses["refused"],
+        nil=statuses["nil_return"], not_held=statuses["not_held"], no_response=statuses["no_response"],
+    ), encoding="utf-8")
+    truth.write(truth_dir)
+    return truth
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipeline.samples.generate", description=__doc__.split("\n")[0])
+    parser.add_argument("--raw", type=Path, default=Path("raw"), help="where the returns go (default raw/)")
+    parser.add_argument("--truth", type=Path, default=Path("tests/ground_truth"),
+                        help="where the ground truth goes (default tests/ground_truth/)")
+    args = parser.parse_args(argv)
+    truth = generate_corpus(args.raw, args.truth)
+    answered = sum(1 for f in truth.forces if f.response_status != "no_response")
+    print(f"Wrote {len(truth.cases)} cases from {answered} forces into {args.raw}/ "
+          f"and the ground truth into {args.truth}/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""The ground truth of the sample corpus: what each file holds, cell by cell, and what each force answered.
+
+``cases.csv`` has one row per case with the verbatim cell texts (a wrap inside a cell joined by one space)
+and the codes they must map to; ``forces.csv`` one row per force. Texts are empty when the return has no
+such column; a code is ``not_stated`` when the return cannot tell it (no rank column, no platform named).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+
+@dataclass
+class CaseTruth:
+    force_id: str
+    source_file: str          # relative to raw/: "west-mercia/West Mercia FOI 1407-14.pdf"
+    locator: str              # the row locator the extractor should report (docs/architecture.md)
+    year: int
+    date_text: str            # the date cell as shown; a real Excel date as ISO yyyy-mm-dd
+    case_ref: str
+    person_type_text: str
+    rank_text: str
+    breach_text: str
+    outcome_text: str
+    platform_text: str
+    person_type: str
+    rank: str
+    breach_category: str
+    outcome_category: str
+    platform: str
+
+
+@dataclass
+class ForceTruth:
+    force_id: str
+    response_status: str
+    refusal_basis: str = ""   # "s12", "s31;s40;ncnd"
+    cases: int | None = None  # empty unless the force answered (0 for a nil return)
+    period_start: str = ""
+    period_end: str = ""
+    file_formats: str = ""    # "pdf", "pdf;xlsx"
+    source_files: str = ""    # ";"-separated, relative to raw/
+    evidence: str = ""        # the sentence of a letter that decides its status
+
+
+@dataclass
+class CorpusTruth:
+    cases: list[CaseTruth] = field(default_factory=list)
+    forces: list[ForceTruth] = field(default_factory=list)
+
+    def write(self, truth_dir: Path) -> list[Path]:
+        """Write ``cases.csv`` and ``forces.csv`` (UTF-8, LF, rows in generation order)."""
+        truth_dir = Path(truth_dir)
+        truth_dir.mkdir(parents=True, exist_ok=True)
+        return [_write_rows(truth_dir / "cases.csv", CaseTruth, self.cases),
+                _write_rows(truth_dir / "forces.csv", ForceTruth, self.forces)]
+
+
+def _write_rows(path: Path, shape, rows: list) -> Path:
+    columns = [f.name for f in fields(shape)]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            values = asdict(row)
+            writer.writerow({k: "" if v is None else v for k, v in values.items()})
+    return path
+
+
+def read_truth(truth_dir: Path) -> tuple[list[dict], list[dict]]:
+    """The two ground-truth tables as lists of dicts of strings (for tests and benchmarks)."""
+    truth_dir = Path(truth_dir)
+    with (truth_dir / "cases.csv").open(encoding="utf-8", newline="") as handle:
+        cases = list(csv.DictReader(handle))
+    with (truth_dir / "forces.csv").open(encoding="utf-8", newline="") as handle:
+        forces = list(csv.DictReader(handle))
+    return cases, forces
