@@ -1,0 +1,304 @@
+"""Validation of each stage with the pandera schemas in ``schemas/``, the quarantine split, and the gate.
+
+Validation is lazy: one call collects every failure. Each failure becomes a :class:`Failure` naming the
+check, column, value, force, source file and the locator of the source cell where it is known. What a
+failure does (quarantine the row, withhold the publication, or only warn) is decided by ``schemas/gate.yaml``.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+import yaml
+
+from pipeline.forces import all_forces
+from pipeline.records import CASE_COLUMNS, ExtractedRow, Failure
+from schemas.cases import case_schema, consolidated_schema
+from schemas.extracted import extracted_schema, rows_frame
+from schemas.forces import forces_schema, missing_forces
+
+ACTIONS = ("quarantine", "withhold", "warn")
+QUARANTINE_COLUMNS = (*CASE_COLUMNS, "reason", "check", "column", "value")
+
+# Which source cell a case column was read from (roles of ExtractedRow.cell_locators), best first.
+COLUMN_ROLES = {
+    "year": ("year", "date"),
+    "date_text": ("date",),
+    "person_type": ("person_type", "rank"),
+    "person_type_text": ("person_type",),
+    "rank": ("rank",),
+    "rank_text": ("rank",),
+    "breach_text": ("breach",),
+    "breach_category": ("breach",),
+    "breach_confidence": ("breach",),
+    "standards": ("standards", "breach"),
+    "platform": ("platform", "breach"),
+    "platform_text": ("platform",),
+    "outcome_text": ("outcome",),
+    "outcome_category": ("outcome",),
+    "outcome_confidence": ("outcome",),
+    "case_ref": ("case_ref",),
+}
+
+
+class GateConfigError(ValueError):
+    """gate.yaml is malformed; the message names the key and what is allowed."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    action: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Gate:
+    """What each check does when it fails (``schemas/gate.yaml``)."""
+
+    rules: dict[str, Rule]
+    default: Rule
+
+    def rule(self, check: str, stage: str = "") -> Rule:
+        return self.rules.get(f"{stage}.{check}") or self.rules.get(check) or self.default
+
+    def action(self, check: str, stage: str = "") -> str:
+        return self.rule(check, stage).action
+
+
+def _rule(key: str, entry: object) -> Rule:
+    if not isinstance(entry, dict) or entry.get("action") not in ACTIONS:
+        raise GateConfigError(f"gate.yaml: '{key}' needs an action, one of {', '.join(ACTIONS)}; got {entry!r}")
+    return Rule(entry["action"], str(entry.get("message", "")))
+
+
+def load_gate(path: Path | None = None) -> Gate:
+    """Read the gate; the default is ``schemas/gate.yaml``. Raises GateConfigError naming a bad key."""
+    if path is None:
+        return _default_gate()
+    return _parse_gate(Path(path).read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _default_gate() -> Gate:
+    return _parse_gate((resources.files("schemas") / "gate.yaml").read_text(encoding="utf-8"))
+
+
+def _parse_gate(text: str) -> Gate:
+    config = yaml.safe_load(text) or {}
+    if not isinstance(config, dict) or not isinstance(config.get("checks"), dict):
+        raise GateConfigError("gate.yaml: expected a mapping with 'default' and 'checks'")
+    rules = {str(key): _rule(str(key), entry) for key, entry in config["checks"].items()}
+    return Gate(rules, _rule("default", config.get("default")))
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def _message(template: str, fields: dict) -> str:
+    fields = _Blank({k: "" if v is None or (isinstance(v, float) and pd.isna(v)) else v for k, v in fields.items()})
+    try:
+        return string.Formatter().vformat(template, (), fields)
+    except (ValueError, IndexError, AttributeError):
+        return template
+
+
+# --- pandera failure cases to plain rows -------------------------------------------------------------
+
+def _check_name(raw: object) -> str:
+    """pandera's names: ours as given, built-ins as 'dtype('str')' -> 'dtype'."""
+    return str(raw).split("(", 1)[0] or "schema"
+
+
+def _run(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> list[dict]:
+    """Every failure of ``frame`` as {index, column, check, value}; index is None for whole-table ones."""
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as error:
+        return _failure_rows(error.failure_cases)
+    except Exception as error:  # noqa: BLE001 - a crashing check is a failure to report, not a traceback
+        return [{"index": None, "column": "", "check": "schema_error", "value": f"{type(error).__name__}: {error}"}]
+    return []
+
+
+def _failure_rows(cases: pd.DataFrame) -> list[dict]:
+    rows = []
+    for case in cases.to_dict("records"):
+        index = case.get("index")
+        index = None if index is None or (isinstance(index, float) and pd.isna(index)) else index
+        value = case.get("failure_case")
+        check = _check_name(case.get("check"))
+        if isinstance(value, dict):   # a row check (schemas.row_check) blames the cells it names
+            rows += [{"index": index, "column": str(c), "check": check, "value": v} for c, v in value.items()]
+        else:
+            column = case.get("column")
+            rows.append({"index": index, "column": "" if column is None else str(column), "check": check,
+                         "value": value})
+    return rows
+
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _action(gate: Gate, check: str, stage: str, has_row: bool) -> str:
+    action = gate.action(check, stage)
+    # A failure that names no row (a missing column, a crashed check) cannot be quarantined.
+    return "withhold" if action == "quarantine" and not has_row else action
+
+
+# --- the stages ----------------------------------------------------------------------------------------
+
+def validate_extracted(rows: list[ExtractedRow], force_id: str, *, gate: Gate | None = None) -> list[Failure]:
+    """Provenance of one return's rows: force, file, digest, locator formats. Nothing is held back here."""
+    gate = gate or load_gate()
+    frame = rows_frame(rows)
+    failures = []
+    for item in _run(extracted_schema(force_id), frame):
+        row = frame.loc[item["index"]].to_dict() if item["index"] is not None else {}
+        rule = gate.rule(item["check"], "extracted")
+        fields = {**row, "check": item["check"], "column": item["column"], "value": _text(item["value"])}
+        failures.append(Failure(
+            stage="extracted", check=item["check"], column=item["column"], value=_text(item["value"]),
+            force_id=row.get("force_id", force_id) or force_id, source_file=row.get("source_file", ""),
+            locator=row.get("locator", ""), action=_action(gate, item["check"], "extracted", bool(row)),
+            message=_message(rule.message, fields),
+        ))
+    return _sorted(failures)
+
+
+@dataclass
+class CaseValidation:
+    published: pd.DataFrame
+    quarantined: pd.DataFrame        # QUARANTINE_COLUMNS: the case plus why it was held back
+    failures: list[Failure] = field(default_factory=list)
+
+
+def _typed(cases: pd.DataFrame) -> pd.DataFrame:
+    """An empty table built from column names alone has object columns; give it the schema's types."""
+    cases = cases.reset_index(drop=True)
+    if len(cases):
+        return cases
+    return cases.astype({c: ("float64" if c.endswith("_confidence") else "str") for c in cases.columns})
+
+
+def _cell_locator(row: dict, column: str, cell_locators: dict[str, dict[str, str]]) -> str:
+    cells = cell_locators.get(row.get("record_id", ""), {})
+    for role in COLUMN_ROLES.get(column, ()):
+        if cells.get(role):
+            return cells[role]
+    return row.get("source_locator", "")
+
+
+def validate_cases(cases: pd.DataFrame, *, allowed_codes: dict[str, tuple[str, ...]],
+                   periods: dict[str, tuple[str, str]], cell_locators: dict[str, dict[str, str]] | None = None,
+                   gate: Gate | None = None) -> CaseValidation:
+    """Validate normalised cases; rows whose failures the gate quarantines are split off with the reason."""
+    gate = gate or load_gate()
+    cell_locators = cell_locators or {}
+    frame = _typed(cases)
+    force_ids = tuple(f.force_id for f in all_forces())
+    failures: list[Failure] = []
+    held: dict[int, list[Failure]] = {}
+    for item in _run(case_schema(allowed_codes, periods, force_ids), frame):
+        index = item["index"]
+        row = frame.loc[index].to_dict() if index is not None else {}
+        force_id = row.get("force_id", "")
+        start, end = periods.get(force_id, ("", ""))
+        value = _text(item["value"])
+        fields = {**row, "check": item["check"], "column": item["column"], "value": value,
+                  "period": f"{start or '...'} to {end or '...'}"}
+        failure = Failure(
+            stage="cases", check=item["check"], column=item["column"], value=value, force_id=force_id,
+            source_file=row.get("source_file", ""), locator=_cell_locator(row, item["column"], cell_locators),
+            action=_action(gate, item["check"], "cases", bool(row)),
+            message=_message(gate.rule(item["check"], "cases").message, fields),
+            record_id=row.get("record_id", ""),
+        )
+        failures.append(failure)
+        if failure.action == "quarantine":
+            held.setdefault(index, []).append(failure)
+
+    quarantined = frame.loc[sorted(held)].copy() if held else frame.iloc[0:0].copy()
+    for name, attribute in (("reason", "message"), ("check", "check"), ("column", "column"), ("value", "value")):
+        quarantined[name] = ["; ".join(getattr(f, attribute) for f in held[i]) for i in sorted(held)]
+    published = frame.drop(index=list(held)).reset_index(drop=True)
+    return CaseValidation(published, quarantined.reset_index(drop=True), _sorted(failures))
+
+
+def _force_failure(gate: Gate, item: dict, row: dict, published: dict[str, int]) -> Failure:
+    value = _text(item["value"])
+    force_id = row.get("force_id", "")
+    fields = {**row, "check": item["check"], "column": item["column"], "value": value,
+              "status": row.get("response_status", ""), "published": published.get(force_id, 0)}
+    return Failure(
+        stage="forces", check=item["check"], column=item["column"], value=value, force_id=force_id,
+        source_file=_text(row.get("source_files", "")),
+        locator=f"forces table, {force_id or 'row'}, column {item['column']}" if row else "forces table",
+        action=_action(gate, item["check"], "forces", True),
+        message=_message(gate.rule(item["check"], "forces").message, fields),
+    )
+
+
+def validate_consolidated(cases: pd.DataFrame, forces: pd.DataFrame, *, gate: Gate | None = None) -> list[Failure]:
+    """The whole: record_id unique, every force once, counts reconciled with the published case rows."""
+    gate = gate or load_gate()
+    force_ids = tuple(f.force_id for f in all_forces())
+    cases = _typed(cases)
+    forces = forces.reset_index(drop=True)
+    failures: list[Failure] = []
+
+    listed = tuple(forces["force_id"]) if "force_id" in forces else ()
+    for item in _run(consolidated_schema(listed), cases):
+        row = cases.loc[item["index"]].to_dict() if item["index"] is not None else {}
+        value = _text(item["value"])
+        fields = {**row, "check": item["check"], "column": item["column"], "value": value}
+        failures.append(Failure(
+            stage="consolidated", check=item["check"], column=item["column"], value=value,
+            force_id=row.get("force_id", ""), source_file=row.get("source_file", ""),
+            locator=row.get("source_locator", ""), action=_action(gate, item["check"], "consolidated", True),
+            message=_message(gate.rule(item["check"], "consolidated").message, fields),
+            record_id=row.get("record_id", ""),
+        ))
+
+    published = cases["force_id"].value_counts().to_dict() if "force_id" in cases else {}
+    for item in _run(forces_schema(force_ids, published), forces):
+        row = forces.loc[item["index"]].to_dict() if item["index"] is not None else {}
+        failures.append(_force_failure(gate, item, row, published))
+    for force_id in missing_forces(forces, force_ids):
+        item = {"check": "forces_complete", "column": "force_id", "value": force_id}
+        failure = _force_failure(gate, item, {}, published)
+        failure.force_id = force_id
+        failures.append(failure)
+    return _sorted(failures)
+
+
+def _sorted(failures: list[Failure]) -> list[Failure]:
+    return sorted(failures, key=lambda f: (f.stage, f.force_id, f.source_file, f.locator, f.check, f.column))
+
+
+def gate_decision(failures: list[Failure], gate: Gate | None = None) -> tuple[bool, list[str]]:
+    """(publish?, why withheld): one reason per withholding check, with its count and first instance."""
+    by_check: dict[str, list[Failure]] = {}
+    for failure in failures:
+        if failure.action == "withhold":
+            by_check.setdefault(failure.check, []).append(failure)
+    reasons = []
+    for check in sorted(by_check):
+        found = by_check[check]
+        first = found[0]
+        where = " ".join(p for p in (first.force_id, first.source_file, first.locator) if p)
+        count = f"{len(found)} failures" if len(found) > 1 else "1 failure"
+        reasons.append(f"{check} ({count}): {first.message or first.value}" + (f" [{where}]" if where else ""))
+    return not reasons, reasons
