@@ -18,6 +18,7 @@ import pandas as pd
 
 from pipeline.records import RunRecord
 from pipeline.status import UNANSWERED_STATUSES
+from pipeline.validate import natural_key
 
 SCHEMA_VERSION = 1
 SNAPSHOT_FIELDS = ("force_id", "year", "person_type", "rank", "breach_category", "outcome_category", "platform",
@@ -118,8 +119,8 @@ def _totals(run: RunRecord) -> dict:
 
 
 def _failure_key(failure: dict) -> tuple:
-    return (failure["force_id"], failure["source_file"], failure["locator"], failure["stage"], failure["check"],
-            failure["column"], failure["value"])
+    return (failure["force_id"], failure["source_file"], natural_key(failure["locator"]), failure["stage"],
+            failure["check"], failure["column"], failure["value"])
 
 
 def validation_document(run: RunRecord, changes: dict) -> dict:

@@ -7,6 +7,7 @@ failure does (quarantine the row, withhold the publication, or only warn) is dec
 
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -103,7 +104,7 @@ class _Blank(dict):
 
 
 def _message(template: str, fields: dict) -> str:
-    fields = _Blank({k: "" if v is None or (isinstance(v, float) and pd.isna(v)) else v for k, v in fields.items()})
+    fields = _Blank({k: _text(v) for k, v in fields.items()})
     try:
         return string.Formatter().vformat(template, (), fields)
     except (ValueError, IndexError, AttributeError):
@@ -145,7 +146,7 @@ def _failure_rows(cases: pd.DataFrame) -> list[dict]:
 
 
 def _text(value: object) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -284,8 +285,14 @@ def validate_consolidated(cases: pd.DataFrame, forces: pd.DataFrame, *, gate: Ga
     return _sorted(failures)
 
 
+def natural_key(text: str) -> tuple:
+    """'row 2' before 'row 10': numbers inside a locator compare as numbers."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text))
+
+
 def _sorted(failures: list[Failure]) -> list[Failure]:
-    return sorted(failures, key=lambda f: (f.stage, f.force_id, f.source_file, f.locator, f.check, f.column))
+    return sorted(failures, key=lambda f: (f.stage, f.force_id, f.source_file, natural_key(f.locator), f.check,
+                                           f.column))
 
 
 def gate_decision(failures: list[Failure], gate: Gate | None = None) -> tuple[bool, list[str]]:

@@ -17,6 +17,8 @@ def row_check(name: str, column: str, passes: Callable[[pd.DataFrame], pd.Series
 
     pandera reports a dataframe check that returns a Series against every column of the row; returning
     a frame of the same shape that is False only in ``column`` makes the failure name that one cell.
+    Blame a column that is never null: pandera 0.35 drops failure cases whose value is null (the check
+    then fails with nothing reported).
     """
 
     def check(frame: pd.DataFrame) -> pd.DataFrame:
@@ -24,9 +26,9 @@ def row_check(name: str, column: str, passes: Callable[[pd.DataFrame], pd.Series
         result[column] = passes(frame).fillna(False).astype(bool)
         return result
 
-    return pa.Check(check, name=name)
+    return pa.Check(check, name=name, ignore_na=False)
 
 
 def column_check(name: str, passes: Callable[[pd.Series], pd.Series]) -> pa.Check:
     """A vectorised check on one column, named for the gate."""
-    return pa.Check(lambda series: passes(series).fillna(False).astype(bool), name=name)
+    return pa.Check(lambda series: passes(series).fillna(False).astype(bool), name=name, ignore_na=False)

@@ -1,0 +1,177 @@
+"""The whole dataset: record ids unique, every force once, counts reconciled; and the publication gate."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from test_validate import case, cases
+
+from pipeline.forces import all_forces
+from pipeline.records import FORCE_COLUMNS, Failure
+from pipeline.validate import GateConfigError, gate_decision, load_gate, validate_consolidated
+
+STATUS = {"west-mercia": ("responded", 2), "kent": ("responded", 1), "essex": ("refused", None),
+          "durham": ("nil_return", 0), "dyfed-powys": ("not_held", None)}
+
+
+def forces_table(**changes: dict) -> pd.DataFrame:
+    """All 43 forces; the few in STATUS answered, the rest never did. ``changes`` edits rows by force id."""
+    rows = []
+    for force in all_forces():
+        status, count = STATUS.get(force.force_id, ("no_response", None))
+        row = {c: "" for c in FORCE_COLUMNS}
+        row.update(force_id=force.force_id, force_name=force.force_name, ons_code=force.ons_code,
+                   response_status=status, grain="case" if count else "", cases=count, rows_read=count or 0,
+                   rows_published=count or 0, rows_quarantined=0, source_files=f"{force.force_id}/answer.pdf")
+        row.update(changes.get(force.force_id, {}))
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=list(FORCE_COLUMNS))
+    frame["cases"] = frame["cases"].astype("Int64")
+    return frame
+
+
+def consolidated_cases() -> pd.DataFrame:
+    return cases(case(1), case(2, breach_text="Racist remarks on Twitter"), case(1, force_id="kent", source_file="kent/answer.csv", source_locator="row 2",
+                                         record_id="kent-000000000001"))
+
+
+def checks(failures: list[Failure]) -> list[tuple]:
+    return [(f.stage, f.check, f.force_id, f.column, f.value, f.action) for f in failures]
+
+
+def test_a_consistent_dataset_has_no_failures_and_publishes():
+    failures = validate_consolidated(consolidated_cases(), forces_table())
+    assert failures == []
+    assert gate_decision(failures, load_gate()) == (True, [])
+
+
+def test_a_duplicated_record_id_names_both_rows_and_withholds():
+    frame = consolidated_cases()
+    frame.loc[1, "record_id"] = frame.loc[0, "record_id"]
+    failures = validate_consolidated(frame, forces_table())
+    assert [(f.check, f.value, f.source_file, f.locator, f.action) for f in failures] == [
+        ("record_id_unique", "west-mercia-000000000001", "west-mercia/response.pdf", "page 1, table 1, row 1",
+         "withhold"),
+        ("record_id_unique", "west-mercia-000000000001", "west-mercia/response.pdf", "page 1, table 1, row 2",
+         "withhold"),
+    ]
+    published, reasons = gate_decision(failures, load_gate())
+    assert published is False
+    assert reasons == [("record_id_unique (2 failures): record_id 'west-mercia-000000000001' is used by more than "
+                       "one case [west-mercia west-mercia/response.pdf page 1, table 1, row 1]")]
+
+
+def test_a_case_copied_within_a_file_is_a_warning_not_a_block():
+    frame = cases(case(1), case(2))     # same texts, different rows: forces do list identical cases
+    failures = validate_consolidated(frame, forces_table(kent={"cases": 0, "rows_read": 0, "rows_published": 0}))
+    assert [(f.check, f.locator, f.action) for f in failures] == [
+        ("case_repeated", "page 1, table 1, row 2", "warn")]
+    assert gate_decision(failures)[0] is True
+
+
+@pytest.mark.parametrize(("changes", "expected"), [
+    ({"essex": {"cases": 0}},
+     [("forces", "cases_empty_when_unanswered", "essex", "response_status", "refused", "withhold")]),
+    ({"durham": {"cases": None}},
+     [("forces", "cases_empty_when_unanswered", "durham", "response_status", "nil_return", "withhold")]),
+    ({"kent": {"cases": 3}}, [("forces", "cases_match_published", "kent", "cases", "3", "withhold")]),
+    ({"kent": {"rows_read": 4}}, [("forces", "rows_reconcile", "kent", "rows_read", "4", "withhold")]),
+    ({"kent": {"rows_published": 2, "rows_read": 2}},
+     [("forces", "rows_published_match", "kent", "rows_published", "2", "withhold")]),
+    ({"kent": {"response_status": "answered"}}, [("forces", "status_known", "kent", "response_status", "answered",
+                                                  "withhold")]),
+    ({"kent": {"ons_code": "E99000032"}}, [("forces", "ons_code_format", "kent", "ons_code", "E99000032",
+                                            "withhold")]),
+    ({"kent": {"grain": "count", "cases": 12}}, []),
+])
+def test_force_table_faults_withhold_publication(changes, expected):
+    failures = validate_consolidated(consolidated_cases(), forces_table(**changes))
+    assert checks(failures) == expected
+
+
+@pytest.mark.parametrize(("changes", "message", "locator"), [
+    ({"kent": {"cases": 3}}, "cases = 3 but 1 case rows were published for the force",
+     "forces table, kent, column cases"),
+    ({"essex": {"cases": 0}}, ("status is refused but cases = '0': a count is empty exactly when the force did "
+                              "not answer"), "forces table, essex, column response_status"),
+    ({"durham": {"cases": None}}, ("status is nil_return but cases = '': a count is empty exactly when the force "
+                                  "did not answer"), "forces table, durham, column response_status"),
+    ({"kent": {"rows_quarantined": 2}}, "rows read 1 != published 1 + quarantined 2",
+     "forces table, kent, column rows_read"),
+])
+def test_messages_of_force_table_failures_say_what_was_expected(changes, message, locator):
+    [failure] = validate_consolidated(consolidated_cases(), forces_table(**changes))
+    assert (failure.message, failure.locator) == (message, locator)
+    assert failure.source_file == f"{failure.force_id}/answer.pdf"
+
+
+def test_a_missing_and_a_doubled_force_are_each_named():
+    table = forces_table()
+    table = pd.concat([table[table.force_id != "cumbria"], table[table.force_id == "kent"]], ignore_index=True)
+    found = checks(validate_consolidated(consolidated_cases(), table))
+    assert ("forces", "forces_complete", "cumbria", "force_id", "cumbria", "withhold") in found
+    assert found.count(("forces", "force_once", "kent", "force_id", "kent", "withhold")) == 2
+
+
+def test_cases_of_a_force_missing_from_the_force_table_withhold():
+    table = forces_table()
+    table = table[table.force_id != "kent"].reset_index(drop=True)
+    found = checks(validate_consolidated(consolidated_cases(), table))
+    assert ("consolidated", "force_in_forces_table", "kent", "force_id", "kent", "withhold") in found
+
+
+def test_gate_decision_lists_one_reason_per_withholding_check_in_name_order():
+    failures = [
+        Failure("forces", "rows_reconcile", "rows_read", "4", force_id="kent", action="withhold", message="m1"),
+        Failure("cases", "year_in_period", "year", "2008", force_id="kent", action="quarantine", message="q"),
+        Failure("forces", "cases_match_published", "cases", "3", force_id="kent", action="withhold", message="m2"),
+        Failure("forces", "rows_reconcile", "rows_read", "9", force_id="durham", action="withhold", message="m3"),
+    ]
+    assert gate_decision(failures) == (False, [
+        "cases_match_published (1 failure): m2 [kent]",
+        "rows_reconcile (2 failures): m1 [kent]",
+    ])
+
+
+def test_quarantines_and_warnings_alone_do_not_withhold():
+    failures = [Failure("cases", "year_in_period", "year", "2008", action="quarantine"),
+                Failure("extracted", "locator_format", "locator", "line 3", action="warn")]
+    assert gate_decision(failures) == (True, [])
+
+
+SCHEMA_CHECKS = (
+    "force_matches_folder", "source_in_force_folder", "sha256_format", "locator_format", "row_has_cells",
+    "locator_unique", "record_id_present", "force_known", "year_format", "year_in_period", "code_in_vocabulary",
+    "confidence_range", "locator_present", "row_has_content", "not_a_totals_row", "record_id_unique",
+    "force_in_forces_table", "case_repeated", "force_once", "forces_complete", "force_name_present",
+    "ons_code_format", "status_known", "count_not_negative", "cases_empty_when_unanswered",
+    "cases_match_published", "rows_published_match", "rows_reconcile",
+)
+
+
+@pytest.mark.parametrize("check", SCHEMA_CHECKS)
+def test_every_check_the_schemas_use_has_a_rule_and_a_message_in_gate_yaml(check):
+    gate = load_gate()
+    rule = gate.rules.get(check) or gate.rules.get(f"extracted.{check}")
+    assert rule is not None and rule.message
+
+
+def test_the_configured_gate_follows_the_campaigns_policy():
+    gate = load_gate()
+    assert gate.action("code_in_vocabulary", "cases") == "quarantine"
+    assert gate.action("year_in_period", "cases") == "quarantine"
+    assert gate.action("record_id_unique", "consolidated") == "withhold"
+    assert gate.action("rows_reconcile", "forces") == "withhold"
+    assert gate.action("a_check_nobody_configured") == "withhold"
+    # nothing is held back at the extracted stage: rows are judged again as cases
+    assert {gate.action(c, "extracted") for c in ("sha256_format", "locator_format", "row_has_cells",
+                                                   "locator_unique")} == {"warn"}
+
+
+def test_a_malformed_gate_names_the_bad_key(tmp_path):
+    path = tmp_path / "gate.yaml"
+    path.write_text("default: {action: withhold}\nchecks:\n  year_in_period: {action: drop}\n")
+    with pytest.raises(GateConfigError) as error:
+        load_gate(path)
+    assert str(error.value) == ("gate.yaml: 'year_in_period' needs an action, one of quarantine, withhold, warn; "
+                                "got {'action': 'drop'}")
