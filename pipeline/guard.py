@@ -1,0 +1,477 @@
+"""Untrusted files, read safely: what a file really is, checks before a parser opens it, parsing in a child.
+
+Returns arrive by email from 43 offices: empty, truncated, password-protected, renamed, scanned, zip bombs.
+``guarded_extract`` turns every one of them into a ``FileExtraction`` with an error ``Finding`` that names the
+force, the file and what to do; it never raises. Parsing runs in a child process with an address-space limit
+and a wall-clock timeout enforced by the parent, because a thread cannot interrupt pdfminer or lxml.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import hashlib
+import multiprocessing
+import re
+import resource
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from pipeline.records import FileExtraction, Finding
+
+T = TypeVar("T")
+LIMITS_FILE = Path(__file__).resolve().parents[1] / "schemas" / "limits.yaml"
+MB = 1024 * 1024
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+# What each extension promises; a file whose true format is not in its set gets an ``extension_mismatch``.
+EXTENSION_FORMATS = {
+    ".pdf": {"pdf"}, ".xlsx": {"xlsx"}, ".xlsm": {"xlsx"}, ".docx": {"docx"}, ".xls": {"xls"},
+    ".doc": {"doc"}, ".csv": {"csv", "text"}, ".txt": {"text", "csv"}, ".tsv": {"csv", "text"},
+}
+# True formats an extractor can read once the file carries the right extension.
+READABLE_AS = {"pdf": ".pdf", "xlsx": ".xlsx", "docx": ".docx", "xls": ".xls", "csv": ".csv", "text": ".txt"}
+FORMAT_NAMES = {
+    "pdf": "a PDF", "xlsx": "an Excel workbook (XLSX)", "docx": "a Word document (DOCX)",
+    "ooxml_encrypted": "an encrypted Office file", "xls": "an old Excel workbook (XLS)",
+    "doc": "an old Word document (DOC)", "ole_other": "an OLE container that is neither Excel nor Word",
+    "html": "an HTML page", "csv": "a CSV table", "text": "plain text", "zip_other": "a zip archive",
+    "empty": "empty", "unknown": "of an unknown format",
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How far one file may go; loaded from ``schemas/limits.yaml`` and checked on creation."""
+
+    max_file_mb: float
+    timeout_s: float
+    memory_mb: float
+    max_zip_members: int
+    max_zip_uncompressed_mb: float
+    max_zip_ratio: float
+    zip_ratio_applies_above_mb: float
+    max_pdf_pages: int
+    max_sheet_rows: int
+    messages: dict[str, str] = dataclasses.field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if field.name != "messages" and not (isinstance(value, int | float) and value > 0):
+                raise ValueError(f"limits: {field.name} must be a positive number, got {value!r}")
+
+    def with_(self, **changes: Any) -> Limits:
+        return dataclasses.replace(self, **changes)
+
+    def message(self, code: str, file: str, force: str, detail: str = "") -> str:
+        template = self.messages.get(code, "{file} from {force}: " + code + " ({detail})")
+        return template.format(file=file, force=force, detail=detail)
+
+
+@dataclass(frozen=True)
+class LimitExceeded:
+    """A child process stopped at a limit: which one, the allowance, and how far it had got."""
+
+    label: str
+    limit: str            # "time" | "memory"
+    allowed: str          # "60 s" | "1536 MB"
+    elapsed_s: float
+    stage: str            # the last stage the child reported ("counting pages", "extracting" ...)
+
+
+@dataclass(frozen=True)
+class ChildFailure:
+    """A child process raised or died without a result (an extractor bug, a crash in C code)."""
+
+    label: str
+    error: str            # "ValueError: ..." or "killed by signal 11"
+    stage: str
+    elapsed_s: float
+
+
+def load_limits(path: Path | None = None) -> Limits:
+    """Read the limits file; an unknown or missing key is an error naming it."""
+    raw = yaml.safe_load((path or LIMITS_FILE).read_text(encoding="utf-8")) or {}
+    known = {field.name for field in dataclasses.fields(Limits)}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ValueError(f"limits: unknown keys {unknown}; allowed: {sorted(known)}")
+    missing = sorted(known - set(raw) - {"messages"})
+    if missing:
+        raise ValueError(f"limits: missing keys {missing}")
+    return Limits(**raw)
+
+
+# --- What a file really is -------------------------------------------------------------------------
+
+
+def sniff_format(path: Path) -> str:
+    """The true format from magic bytes and content, whatever the extension says."""
+    with open(path, "rb") as handle:
+        head = handle.read(64 * 1024)
+    if not head:
+        return "empty"
+    if b"%PDF-" in head[:1024]:
+        return "pdf"
+    if head.startswith(ZIP_MAGICS):
+        return _sniff_zip(path, head)
+    if head.startswith(OLE_MAGIC):
+        return _sniff_ole(path)
+    return _sniff_text(head)
+
+
+def _sniff_zip(path: Path, head: bytes) -> str:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        # A truncated container has no central directory: read the part names from the local headers.
+        names = {name.decode("cp437") for name in re.findall(rb"PK\x03\x04.{26}([\x20-\x7e]+?)(?=[^\x20-\x7e]|$)",
+                                                              head, re.DOTALL)}
+    if any(name.startswith("xl/") for name in names):
+        return "xlsx"
+    if any(name.startswith("word/") for name in names):
+        return "docx"
+    return "zip_other"
+
+
+def _sniff_ole(path: Path) -> str:
+    import olefile
+
+    try:
+        with olefile.OleFileIO(str(path)) as ole:
+            streams = {"/".join(entry) for entry in ole.listdir()}
+    except (OSError, ValueError, IndexError):
+        return "ole_other"
+    if "EncryptedPackage" in streams:
+        return "ooxml_encrypted"
+    if streams & {"Workbook", "Book"}:
+        return "xls"
+    if "WordDocument" in streams:
+        return "doc"
+    return "ole_other"
+
+
+def _sniff_text(head: bytes) -> str:
+    if b"\x00" in head:
+        return "unknown"
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = head.decode("cp1252", errors="replace")
+    start = text.lstrip()[:512].lower()
+    if start.startswith(("<!doctype html", "<html", "<table", "<meta")) or "<html" in start:
+        return "html"
+    if start.startswith(("<?xml", "{\\rtf")):
+        return "unknown"
+    lines = [line for line in text.splitlines()[:20] if line.strip()]
+    if len(lines) >= 2:
+        try:
+            dialect = csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t|")
+        except csv.Error:
+            dialect = None
+        if dialect is not None:
+            widths = {len(row) for row in csv.reader(lines, dialect)}
+            if len(widths) == 1 and widths.pop() >= 2:
+                return "csv"
+    return "text"
+
+
+# --- Checks before any parser opens the file ---------------------------------------------------------
+
+
+def precheck(path: Path, limits: Limits, force_id: str = "", source_file: str = "") -> Finding | None:
+    """The first problem found without parsing: an error, or a warning that the extension lies, or None."""
+    source_file = source_file or path.name
+    true_format = sniff_format(path)
+
+    def finding(code: str, detail: str = "", severity: str = "error") -> Finding:
+        return Finding(severity, code, limits.message(code, source_file, force_id or "?", detail),
+                       force_id=force_id, source_file=source_file, value=true_format)
+
+    size = path.stat().st_size
+    if size > limits.max_file_mb * MB:
+        return finding("file_too_large", f"{size / MB:.1f} MB against {limits.max_file_mb:g} MB")
+    if true_format == "empty":
+        return finding("empty_file")
+    if true_format == "ooxml_encrypted" or (true_format in {"xls", "doc"} and _ole_encrypted(path)):
+        return finding("password_protected")
+    if true_format in {"xlsx", "docx", "zip_other"}:
+        problem = _zip_problem(path, limits)
+        if problem:
+            return finding(*problem)
+    expected = EXTENSION_FORMATS.get(path.suffix.lower())
+    if true_format not in READABLE_AS:
+        return finding("unsupported_format", FORMAT_NAMES[true_format])
+    if expected is not None and true_format not in expected:
+        return finding("extension_mismatch", FORMAT_NAMES[true_format], severity="warning")
+    return None
+
+
+def _ole_encrypted(path: Path) -> bool:
+    import msoffcrypto
+
+    try:
+        with open(path, "rb") as handle:
+            return bool(msoffcrypto.OfficeFile(handle).is_encrypted())
+    except Exception:  # noqa: BLE001 - a damaged OLE file is found out by its parser, in the child
+        return False
+
+
+def _zip_problem(path: Path, limits: Limits) -> tuple[str, str] | None:
+    """Members, expanded size, ratio, DTDs and rows, read from the zip directory and streamed part heads."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            if len(members) > limits.max_zip_members:
+                return "zip_bomb", f"{len(members)} parts against {limits.max_zip_members}"
+            expanded = sum(member.file_size for member in members)
+            if expanded > limits.max_zip_uncompressed_mb * MB:
+                return "zip_bomb", f"{expanded / MB:.0f} MB uncompressed against {limits.max_zip_uncompressed_mb:g} MB"
+            ratio = expanded / max(path.stat().st_size, 1)
+            if expanded > limits.zip_ratio_applies_above_mb * MB and ratio > limits.max_zip_ratio:
+                return "zip_bomb", f"compression ratio {ratio:.0f} against {limits.max_zip_ratio:g}"
+            for member in members:
+                if member.filename.endswith((".xml", ".rels")):
+                    with archive.open(member) as part:
+                        part_head = part.read(4096)
+                    if b"<!DOCTYPE" in part_head or b"<!ENTITY" in part_head:
+                        return "xml_entity_bomb", f"a DTD in {member.filename}"
+            for member in members:
+                if re.fullmatch(r"xl/worksheets/[^/]+\.xml", member.filename):
+                    rows = _count_rows(archive, member)
+                    if rows > limits.max_sheet_rows:
+                        return "too_many_rows", f"{rows} rows in {member.filename} against {limits.max_sheet_rows}"
+    except Exception as error:  # noqa: BLE001 - BadZipFile, zlib.error, EOFError ...: all mean a damaged file
+        return "corrupt_file", f"{type(error).__name__}: {error}"
+    return None
+
+
+def _count_rows(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> int:
+    """Row elements in a worksheet, counted in the stream (its expanded size was checked already)."""
+    rows, tail = 0, b""
+    with archive.open(member) as part:
+        while chunk := part.read(MB):
+            block = tail + chunk
+            rows += len(re.findall(rb"<(?:\w+:)?row[\s>]", block))
+            tail = block[-16:]
+            rows -= len(re.findall(rb"<(?:\w+:)?row[\s>]", tail))
+    return rows + len(re.findall(rb"<(?:\w+:)?row[\s>]", tail))
+
+
+# --- Parsing in a child process with limits ---------------------------------------------------------
+
+_stage_pipe = None
+
+
+def report_stage(stage: str) -> None:
+    """Tell the parent how far the child got (shown when a limit stops it). A no-op outside a child."""
+    if _stage_pipe is not None:
+        _stage_pipe.send(("stage", stage))
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    # forkserver: a clean single-threaded parent for every child (safe under Prefect's threads), with the
+    # heavy parsers imported once in the server instead of once per file.
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        # Python 3.11 still re-runs a main *script* in every child (cheap for the `foi` entry point, ~1 s for
+        # `python flows.py`, which imports Prefect); `python -m` mains are skipped.
+        context.set_forkserver_preload(["pipeline.guard", "pipeline.records", "pdfplumber", "openpyxl", "docx"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def _child_main(pipe, fn: Callable, args: tuple, memory_bytes: int) -> None:
+    global _stage_pipe
+    _stage_pipe = pipe
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    try:
+        result = fn(*args)
+        pipe.send(("ok", result))
+    except MemoryError:
+        pipe.send(("memory", ""))
+    except BaseException as error:  # noqa: BLE001 - everything goes back to the parent as a value
+        pipe.send(("error", f"{type(error).__name__}: {error}"[:500]))
+    finally:
+        pipe.close()
+
+
+def run_limited(fn: Callable[..., T], *args: Any, limits: Limits, label: str) -> T | LimitExceeded | ChildFailure:
+    """``fn(*args)`` in a child process under ``limits.timeout_s`` and ``limits.memory_mb``.
+
+    Returns the result, a ``LimitExceeded`` (time: the parent killed the child; memory: an allocation
+    failed under RLIMIT_AS), or a ``ChildFailure`` (the child raised, or died by a signal). ``fn``, its
+    arguments and its result must pickle.
+    """
+    context = _context()
+    reader, writer = context.Pipe(duplex=False)
+    child = context.Process(target=_child_main, args=(writer, fn, args, int(limits.memory_mb * MB)), daemon=True)
+    started = time.monotonic()
+    child.start()
+    writer.close()
+    stage = "starting"
+    try:
+        while True:
+            remaining = started + limits.timeout_s - time.monotonic()
+            if remaining <= 0 or not reader.poll(remaining):
+                child.kill()
+                return LimitExceeded(label, "time", f"{limits.timeout_s:g} s", round(time.monotonic() - started, 3),
+                                     stage)
+            try:
+                kind, payload = reader.recv()
+            except (EOFError, OSError):
+                break
+            if kind == "stage":
+                stage = payload
+            elif kind == "ok":
+                return payload
+            elif kind == "memory":
+                return LimitExceeded(label, "memory", f"{limits.memory_mb:g} MB",
+                                     round(time.monotonic() - started, 3), stage)
+            else:
+                return ChildFailure(label, payload, stage, round(time.monotonic() - started, 3))
+    finally:
+        reader.close()
+        child.join(5)
+        if child.is_alive():
+            child.kill()
+            child.join()
+    signal_note = f"killed by signal {-child.exitcode}" if (child.exitcode or 0) < 0 else f"exit {child.exitcode}"
+    return ChildFailure(label, signal_note, stage, round(time.monotonic() - started, 3))
+
+
+# --- The whole guard around one extractor -----------------------------------------------------------
+
+# Exception class names (anywhere in the chain and its MRO) -> finding code.
+_ERROR_CODES = (
+    ({"PDFPasswordIncorrect", "PDFEncryptionError", "InvalidKeyError", "DecryptionError"}, "password_protected"),
+    ({"DefusedXmlException", "EntitiesForbidden", "DTDForbidden"}, "xml_entity_bomb"),
+    ({"PSEOF", "PSSyntaxError", "PDFSyntaxError", "PDFNoValidXRef", "PDFTypeError", "PDFKeyError", "BadZipFile",
+      "EOFError", "XMLSyntaxError", "ParseError", "ExpatError", "RecursionError", "InvalidFileException",
+      "PdfiumError", "KeyError", "error"}, "corrupt_file"),
+)
+
+
+def classify_error(error: BaseException) -> tuple[str, str]:
+    """(finding code, detail) for an exception raised while parsing, judged by its whole cause chain.
+
+    pdfplumber wraps every pdfminer failure in one ``PdfminerException``, so the cause decides.
+    """
+    chain, seen = [], set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        chain.append(error)
+        error = error.__cause__ or error.__context__
+    names = {klass.__name__ for link in chain for klass in type(link).__mro__}
+    deepest = chain[-1]
+    detail = f"{type(deepest).__name__}: {deepest}".strip().rstrip(":")[:200]
+    for class_names, code in _ERROR_CODES:
+        if names & class_names:
+            return code, detail
+    return "extract_failed", detail
+
+
+def _error_extraction(force_id: str, source_file: str, sha256: str, file_format: str, limits: Limits,
+                      code: str, detail: str = "", kind: str = "unknown") -> FileExtraction:
+    message = limits.message(code, source_file, force_id, detail)
+    return FileExtraction(force_id, source_file, sha256, file_format, kind=kind,
+                          findings=[Finding("error", code, message, force_id=force_id, source_file=source_file,
+                                            value=detail)])
+
+
+def _extract_checked(path: Path, force_id: str, source_file: str, hints: dict | None, extract: Callable,
+                     file_format: str, sha256: str, limits: Limits) -> FileExtraction:
+    """Runs in the child: page limit, the extractor, and the text-layer test for a PDF that gave nothing."""
+    try:
+        if file_format == "pdf":
+            report_stage("counting pages")
+            pages = _pdf_page_count(path)
+            if pages > limits.max_pdf_pages:
+                return _error_extraction(force_id, source_file, sha256, file_format, limits, "too_many_pages",
+                                         f"{pages} pages against {limits.max_pdf_pages}")
+        report_stage("extracting")
+        result = extract(path, force_id, source_file, hints)
+        if file_format == "pdf" and not result.rows and result.kind in {"unknown", "table"}:
+            report_stage("checking the text layer")
+            if not _pdf_has_text(path):
+                scanned = _error_extraction(force_id, source_file, sha256, file_format, limits, "needs_ocr",
+                                            kind="needs_ocr")
+                result.kind = "needs_ocr"
+                result.findings.extend(scanned.findings)
+        return result
+    except MemoryError:
+        raise
+    except Exception as error:  # noqa: BLE001 - every parser failure becomes a finding
+        code, detail = classify_error(error)
+        return _error_extraction(force_id, source_file, sha256, file_format, limits, code, detail)
+
+
+def _pdf_page_count(path: Path) -> int:
+    import pdfplumber
+
+    with pdfplumber.open(path) as pdf:
+        return len(pdf.pages)
+
+
+def _pdf_has_text(path: Path) -> bool:
+    import pdfplumber
+
+    with pdfplumber.open(path) as pdf:
+        for page in pdf.pages:
+            if any(char["text"].strip() for char in page.chars):
+                return True
+            page.close()
+    return False
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(MB):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def guarded_extract(path: Path, force_id: str, source_file: str, hints: dict | None,
+                    extract: Callable[[Path, str, str, dict | None], FileExtraction],
+                    limits: Limits | None = None) -> FileExtraction:
+    """Sniff, pre-check, then ``extract`` in a limited child. Always a ``FileExtraction``, never an exception."""
+    limits = limits or load_limits()
+    try:
+        sha256 = file_sha256(path)
+        true_format = sniff_format(path)
+        warning = precheck(path, limits, force_id, source_file)
+    except OSError as error:
+        return _error_extraction(force_id, source_file, "", "unknown", limits, "extract_failed",
+                                 f"{type(error).__name__}: {error}")
+    if warning is not None and warning.severity == "error":
+        extraction = FileExtraction(force_id, source_file, sha256, true_format, findings=[warning])
+        return extraction
+    with tempfile.TemporaryDirectory(prefix="foi-guard-") as scratch:
+        readable = path
+        if warning is not None:  # the extension lies: let the extractor see the file as what it is
+            readable = Path(scratch) / (path.stem + READABLE_AS[true_format])
+            readable.symlink_to(path.resolve())
+        outcome = run_limited(_extract_checked, readable, force_id, source_file, hints, extract, true_format,
+                              sha256, limits, limits=limits, label=source_file)
+    if isinstance(outcome, LimitExceeded):
+        code = "time_limit" if outcome.limit == "time" else "memory_limit"
+        detail = f"stopped at {outcome.allowed} after {outcome.elapsed_s:.1f} s while {outcome.stage}"
+        return _error_extraction(force_id, source_file, sha256, true_format, limits, code, detail)
+    if isinstance(outcome, ChildFailure):
+        return _error_extraction(force_id, source_file, sha256, true_format, limits, "parser_crashed",
+                                 f"{outcome.error}, while {outcome.stage}")
+    if warning is not None:
+        outcome.findings.insert(0, warning)
+    return outcome

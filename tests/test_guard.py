@@ -1,0 +1,291 @@
+"""Hostile and broken returns: each becomes a named error for its force and file, in bounded time and memory."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hostile import builders, extractors
+
+from pipeline.guard import (
+    ChildFailure,
+    LimitExceeded,
+    Limits,
+    guarded_extract,
+    load_limits,
+    precheck,
+    run_limited,
+    sniff_format,
+)
+from pipeline.records import FileExtraction
+
+LIMITS = load_limits()
+FORCE = "west-mercia"
+
+
+def guarded(path: Path, limits: Limits = LIMITS, extract=extractors.by_suffix) -> FileExtraction:
+    return guarded_extract(path, FORCE, f"{FORCE}/{path.name}", None, extract, limits)
+
+
+def test_openpyxl_parses_through_defusedxml():
+    assert openpyxl.DEFUSEDXML is True
+
+
+def test_limits_file_loads_with_every_message():
+    assert LIMITS.timeout_s == 60
+    assert LIMITS.max_sheet_rows == 100_000
+    assert set(LIMITS.messages) >= {"empty_file", "password_protected", "corrupt_file", "zip_bomb",
+                                    "xml_entity_bomb", "needs_ocr", "time_limit", "memory_limit"}
+
+
+def test_limits_file_with_an_unknown_key_is_refused(tmp_path):
+    (tmp_path / "limits.yaml").write_text("timeout_s: 5\nmax_rows_typo: 3\n")
+    with pytest.raises(ValueError, match=r"unknown keys \['max_rows_typo'\]"):
+        load_limits(tmp_path / "limits.yaml")
+
+
+def test_a_limit_that_is_not_positive_is_refused():
+    with pytest.raises(ValueError, match="timeout_s must be a positive number, got 0"):
+        LIMITS.with_(timeout_s=0)
+
+
+@pytest.mark.parametrize(
+    ("builder", "name", "true_format"),
+    [
+        (builders.table_pdf, "response.pdf", "pdf"),
+        (builders.table_xlsx, "response.xlsx", "xlsx"),
+        (builders.table_docx, "response.docx", "docx"),
+        (builders.table_csv, "response.csv", "csv"),
+        (builders.empty_file, "response.pdf", "empty"),
+        (builders.encrypted_xlsx, "response.xlsx", "ooxml_encrypted"),
+        (builders.html_as_xls, "response.xls", "html"),
+        (builders.csv_as_xls, "response.xls", "csv"),
+        (builders.docx_as_pdf, "response.pdf", "docx"),
+        (builders.truncated_xlsx, "response.xlsx", "xlsx"),
+        (builders.truncated_pdf, "response.pdf", "pdf"),
+    ],
+)
+def test_sniff_format_reads_the_bytes_not_the_extension(tmp_path, builder, name, true_format):
+    assert sniff_format(builder(tmp_path, name)) == true_format
+
+
+def test_a_letter_in_plain_text_sniffs_as_text(tmp_path):
+    path = tmp_path / "letter.txt"
+    path.write_text("Dear Sir,\nWe do not hold the information you asked for.\n")
+    assert sniff_format(path) == "text"
+
+
+@pytest.mark.parametrize(
+    ("builder", "code", "message"),
+    [
+        (builders.empty_file, "empty_file",
+         "west-mercia/response.pdf from west-mercia is empty (0 bytes): ask the force to send it again."),
+        (builders.encrypted_xlsx, "password_protected",
+         "west-mercia/response.pdf from west-mercia is password-protected: ask the force for an unprotected copy."),
+        (builders.zip_bomb_xlsx, "zip_bomb",
+         ("west-mercia/response.pdf from west-mercia expands far beyond its size (210 MB uncompressed against 200 MB),"
+         " so it was not opened: ask the force to send it again, or check it by hand.")),
+        (builders.entity_bomb_xlsx, "xml_entity_bomb",
+         ("west-mercia/response.pdf from west-mercia declares XML entities (a DTD in xl/worksheets/sheet1.xml), which"
+         " no Office file needs, so it was not opened: ask the force to send it again.")),
+        (builders.entity_bomb_docx, "xml_entity_bomb",
+         ("west-mercia/response.pdf from west-mercia declares XML entities (a DTD in word/document.xml), which"
+         " no Office file needs, so it was not opened: ask the force to send it again.")),
+        (builders.huge_sheet_xlsx, "too_many_rows",
+         ("west-mercia/response.pdf from west-mercia has 100001 rows in xl/worksheets/sheet1.xml against 100000, over"
+         " the limit: check it is the return, or raise max_sheet_rows in schemas/limits.yaml.")),
+        (builders.html_as_xls, "unsupported_format",
+         ("west-mercia/response.pdf from west-mercia is really an HTML page, which the pipeline cannot read: ask the"
+         " force to export it as XLSX, CSV or PDF.")),
+    ],
+)
+def test_precheck_stops_a_hostile_file_before_any_parser_opens_it(tmp_path, builder, code, message):
+    # The name lies too (".pdf"): the pre-check goes by what the bytes are.
+    path = builder(tmp_path, "response.pdf")
+    finding = precheck(path, LIMITS, FORCE, f"{FORCE}/response.pdf")
+    assert (finding.severity, finding.code, finding.message) == ("error", code, message)
+    assert (finding.force_id, finding.source_file) == (FORCE, "west-mercia/response.pdf")
+
+
+def test_precheck_stops_a_zip_bomb_by_its_ratio_below_the_size_limit(tmp_path):
+    path = builders.zip_bomb_xlsx(tmp_path, expanded_mb=20)
+    finding = precheck(path, LIMITS, FORCE, "west-mercia/response.xlsx")
+    assert finding.code == "zip_bomb"
+    assert "compression ratio" in finding.message and "against 100)" in finding.message
+
+
+@pytest.mark.parametrize("builder", [builders.table_pdf, builders.table_xlsx, builders.table_docx,
+                                     builders.table_csv])
+def test_precheck_passes_a_sound_return(tmp_path, builder):
+    assert precheck(builder(tmp_path), LIMITS, FORCE) is None
+
+
+# --- guarded_extract: every file ends as a FileExtraction -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("builder", "name", "file_format", "first_locator"),
+    [
+        (builders.table_pdf, "response.pdf", "pdf", "page 1, table 1, row 1"),
+        (builders.table_xlsx, "response.xlsx", "xlsx", "'2014'!A2:D2"),
+        (builders.table_docx, "response.docx", "docx", "table 1, row 1"),
+        (builders.table_csv, "response.csv", "csv", "row 2"),
+    ],
+)
+def test_a_sound_return_is_read_in_the_child_unchanged(tmp_path, builder, name, file_format, first_locator):
+    extraction = guarded(builder(tmp_path, name))
+    assert (extraction.kind, extraction.file_format, extraction.findings) == ("table", file_format, [])
+    assert next(row.locator for row in extraction.rows) == first_locator
+    assert extraction.rows[1].cells["breach"] == "Inappropriate comments/use of Facebook"
+
+
+@pytest.mark.parametrize(
+    ("builder", "name", "code", "message_end"),
+    [
+        (builders.empty_file, "response.pdf", "empty_file", "is empty (0 bytes): ask the force to send it again."),
+        (builders.truncated_pdf, "response.pdf", "corrupt_file",
+         "is truncated or damaged (PDFNoValidXRef: Unexpected EOF): ask the force to send it again."),
+        (builders.truncated_xlsx, "response.xlsx", "corrupt_file",
+         "is truncated or damaged (BadZipFile: File is not a zip file): ask the force to send it again."),
+        (builders.garbled_xlsx, "response.xlsx", "corrupt_file",
+         ("is truncated or damaged (error: Error -3 while decompressing data: invalid stored block lengths):"
+         " ask the force to send it again.")),
+        (builders.encrypted_pdf, "response.pdf", "password_protected",
+         "is password-protected: ask the force for an unprotected copy."),
+        (builders.encrypted_xlsx, "response.xlsx", "password_protected",
+         "is password-protected: ask the force for an unprotected copy."),
+        (builders.html_as_xls, "response.xls", "unsupported_format",
+         "is really an HTML page, which the pipeline cannot read: ask the force to export it as XLSX, CSV or PDF."),
+        (builders.zip_bomb_xlsx, "response.xlsx", "zip_bomb",
+         ("expands far beyond its size (210 MB uncompressed against 200 MB), so it was not opened:"
+         " ask the force to send it again, or check it by hand.")),
+        (builders.entity_bomb_xlsx, "response.xlsx", "xml_entity_bomb",
+         ("declares XML entities (a DTD in xl/worksheets/sheet1.xml), which no Office file needs, so it was not"
+         " opened: ask the force to send it again.")),
+        (builders.entity_bomb_docx, "response.docx", "xml_entity_bomb",
+         ("declares XML entities (a DTD in word/document.xml), which no Office file needs, so it was not opened:"
+         " ask the force to send it again.")),
+        (builders.huge_sheet_xlsx, "response.xlsx", "too_many_rows",
+         ("has 100001 rows in xl/worksheets/sheet1.xml against 100000, over the limit: check it is the return,"
+         " or raise max_sheet_rows in schemas/limits.yaml.")),
+        (builders.huge_pdf, "response.pdf", "too_many_pages",
+         ("has 501 pages against 500, over the limit: check it is the return, or raise max_pdf_pages in"
+         " schemas/limits.yaml.")),
+    ],
+)
+def test_a_broken_return_becomes_one_error_naming_force_file_and_remedy(tmp_path, builder, name, code,
+                                                                        message_end):
+    started = time.monotonic()
+    extraction = guarded(builder(tmp_path, name))
+    assert time.monotonic() - started < 10
+    assert (extraction.force_id, extraction.source_file, extraction.kind) == (FORCE, f"{FORCE}/{name}", "unknown")
+    assert extraction.rows == []
+    assert len(extraction.findings) == 1
+    finding = extraction.findings[0]
+    assert (finding.severity, finding.code, finding.force_id, finding.source_file) == (
+        "error", code, FORCE, f"{FORCE}/{name}")
+    assert finding.message == f"{FORCE}/{name} from {FORCE} {message_end}"
+
+
+def test_a_scanned_pdf_is_needs_ocr_not_an_empty_return(tmp_path):
+    extraction = guarded(builders.image_only_pdf(tmp_path))
+    assert (extraction.kind, extraction.rows) == ("needs_ocr", [])
+    assert [(f.severity, f.code) for f in extraction.findings] == [("error", "needs_ocr")]
+    assert extraction.findings[0].message == (
+        "west-mercia/response.pdf from west-mercia has no text layer (a scan): it needs OCR or a person to key it"
+        " in; ask the force for an electronic copy.")
+
+
+@pytest.mark.parametrize(
+    ("builder", "name", "true_format", "described", "first_locator"),
+    [
+        (builders.csv_as_xls, "response.xls", "csv", "a CSV table", "row 2"),
+        (builders.docx_as_pdf, "response.pdf", "docx", "a Word document (DOCX)", "table 1, row 1"),
+    ],
+)
+def test_a_file_whose_extension_lies_is_read_as_what_it_is_with_a_warning(tmp_path, builder, name, true_format,
+                                                                         described, first_locator):
+    extraction = guarded(builder(tmp_path, name))
+    assert (extraction.kind, extraction.source_file, len(extraction.rows)) == ("table", f"{FORCE}/{name}", 3)
+    assert extraction.rows[0].locator == first_locator
+    assert [(f.severity, f.code, f.value) for f in extraction.findings] == [
+        ("warning", "extension_mismatch", true_format)]
+    assert extraction.findings[0].message == (
+        f"{FORCE}/{name} from {FORCE} is really {described}; it was read as what it is.")
+
+
+def test_an_extractor_bug_becomes_a_finding_not_a_traceback(tmp_path):
+    extraction = guarded(builders.table_csv(tmp_path), extract=extractors.broken_extractor)
+    assert [(f.code, f.value) for f in extraction.findings] == [
+        ("extract_failed", "TypeError: unsupported operand type(s) for +: 'int' and 'str'")]
+    assert extraction.findings[0].message.endswith("open it by hand and tell the developers.")
+
+
+def test_a_parse_that_runs_past_the_time_limit_is_stopped_and_named(tmp_path):
+    limits = LIMITS.with_(timeout_s=1.5)
+    started = time.monotonic()
+    extraction = guarded(builders.table_csv(tmp_path), limits, extract=extractors.endless_extractor)
+    elapsed = time.monotonic() - started
+    assert 1.5 <= elapsed < 3.0
+    finding = extraction.findings[0]
+    assert (finding.code, extraction.kind) == ("time_limit", "unknown")
+    assert finding.message.startswith("west-mercia/response.csv from west-mercia took too long to read (stopped at"
+                                      " 1.5 s after 1.5 s while extracting)")
+
+
+def test_a_parse_that_needs_more_memory_than_allowed_is_stopped_and_named(tmp_path):
+    extraction = guarded(builders.table_csv(tmp_path), LIMITS.with_(memory_mb=1024),
+                         extract=extractors.greedy_extractor)
+    finding = extraction.findings[0]
+    assert finding.code == "memory_limit"
+    assert "(stopped at 1024 MB after" in finding.message and "while extracting)" in finding.message
+
+
+def test_one_bad_file_does_not_change_the_next_forces_extraction(tmp_path):
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "good").mkdir()
+    before = guarded(builders.table_xlsx(tmp_path / "good"))
+    guarded(builders.zip_bomb_xlsx(tmp_path / "bad"))
+    guarded(builders.table_csv(tmp_path / "bad"), LIMITS.with_(timeout_s=1), extract=extractors.endless_extractor)
+    after = guarded(builders.table_xlsx(tmp_path / "good"))
+    assert after == before
+
+
+# --- run_limited: the child process and its limits ---------------------------------------------------------
+
+
+def test_run_limited_returns_the_childs_result():
+    assert run_limited(extractors.sleep_then, 0.01, "done", limits=LIMITS, label="nap") == "done"
+
+
+def test_run_limited_kills_c_code_that_a_thread_timeout_could_not_stop():
+    started = time.monotonic()
+    outcome = run_limited(extractors.backtrack, 40, limits=LIMITS.with_(timeout_s=1), label="regex")
+    assert time.monotonic() - started < 2.0
+    assert isinstance(outcome, LimitExceeded)
+    assert (outcome.label, outcome.limit, outcome.allowed, outcome.stage) == ("regex", "time", "1 s", "starting")
+
+
+def test_run_limited_stops_an_allocation_past_the_memory_limit():
+    outcome = run_limited(extractors.allocate, 2048, limits=LIMITS.with_(memory_mb=1024), label="alloc")
+    assert isinstance(outcome, LimitExceeded)
+    assert (outcome.limit, outcome.allowed) == ("memory", "1024 MB")
+
+
+def test_run_limited_allows_what_fits_in_memory():
+    assert run_limited(extractors.allocate, 200, limits=LIMITS.with_(memory_mb=1024), label="alloc") == 200 * 2**20
+
+
+@pytest.mark.parametrize(
+    ("function", "args", "error"),
+    [
+        (extractors.fail, ("no table here",), "ValueError: no table here"),
+        (extractors.crash, (), "killed by signal 11"),
+    ],
+)
+def test_run_limited_turns_a_raise_or_a_crash_into_a_value(function, args, error):
+    outcome = run_limited(function, *args, limits=LIMITS, label="bad")
+    assert isinstance(outcome, ChildFailure)
+    assert (outcome.label, outcome.error) == ("bad", error)
