@@ -314,15 +314,22 @@ _JS = """
 (function(){
   var selects=document.querySelectorAll('select[data-filter]');
   function apply(){
-    var shown=0;
+    var shown=0, hash=[];
+    selects.forEach(function(s){if(s.value){hash.push(s.dataset.filter+'='+encodeURIComponent(s.value));}});
     document.querySelectorAll('#failures tbody tr').forEach(function(tr){
       var ok=true;
       selects.forEach(function(s){if(s.value&&tr.getAttribute('data-'+s.dataset.filter)!==s.value){ok=false;}});
       tr.hidden=!ok; if(ok){shown++;}
     });
     document.getElementById('failures-shown').textContent=shown;
+    return hash.join('&');
   }
-  selects.forEach(function(s){s.addEventListener('change',apply);});
+  // A filtered view has an address to share: index.html#check=year_in_period&force=kent
+  new URLSearchParams(location.hash.slice(1)).forEach(function(value,key){
+    selects.forEach(function(s){if(s.dataset.filter===key){s.value=value;}});
+  });
+  if(selects.length){apply();}
+  selects.forEach(function(s){s.addEventListener('change',function(){history.replaceState(null,'','#'+apply());});});
 })();
 """
 

@@ -1,0 +1,253 @@
+"""The audit report: validation.json traces every fault to its cell, index.html shows it, runs are compared."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from test_validate import CODES, PERIODS, case, cases
+
+from pipeline.records import Finding, ForceSummary, RunRecord
+from pipeline.report import resolve_run_dir, summary_text, write_report
+from pipeline.validate import gate_decision, validate_cases, validate_consolidated
+
+HOSTILE = '<img src=x onerror="alert(1)">'
+
+
+def kent_cases() -> pd.DataFrame:
+    """Kent's spreadsheet: four rows, one with a year outside the period, one with a code outside the vocabulary."""
+    return cases(*[
+        case(n, force_id="kent", force_name="Kent Police", year=year, outcome_category=outcome,
+             source_file="kent/misconduct.xlsx", source_locator=f"'2012'!A{n + 6}:E{n + 6}",
+             breach_text=f"Inappropriate comments on Facebook {n}")
+        for n, year, outcome in ((1, "2012", "dismissed"), (2, "2009", "dismissed"), (3, "2012", "sacked"),
+                                 (4, "2013", "written_warning"))])
+
+
+def kent_locators() -> dict[str, dict[str, str]]:
+    return {f"kent-{n:012x}": {"year": f"'2012'!A{n + 6}", "outcome": f"'2012'!D{n + 6}"} for n in range(1, 5)}
+
+
+def run_record(run_id: str = "20261123T100000Z", published_cases: pd.DataFrame | None = None,
+               statuses: dict | None = None) -> tuple[RunRecord, pd.DataFrame]:
+    """A run over three forces with Kent's faults validated for real; returns the run and its published cases."""
+    checked = validate_cases(kent_cases(), allowed_codes=CODES, periods=PERIODS, cell_locators=kent_locators())
+    published = checked.published if published_cases is None else published_cases
+    statuses = statuses or {}
+    forces = [
+        ForceSummary("kent", "Kent Police", "E23000032", statuses.get("kent", "responded"), grain="case",
+                     cases=len(published), rows_read=4, rows_published=len(published),
+                     rows_quarantined=len(checked.quarantined), period_start="2011-04-01", period_end="2013-03-31",
+                     source_files=["kent/misconduct.xlsx"], extraction="fresh"),
+        ForceSummary("essex", "Essex Police", "E23000026", "refused", refusal_basis="s12", grain="letter",
+                     source_files=["essex/refusal.pdf"], evidence=HOSTILE,
+                     findings=[Finding("info", "refusal", f"Refusal letter: {HOSTILE}", "essex", "essex/refusal.pdf",
+                                       "page 1")]),
+        ForceSummary("durham", "Durham Constabulary", "E23000008", statuses.get("durham", "no_response")),
+    ]
+    failures = checked.failures
+    publish, reasons = gate_decision(failures)
+    run = RunRecord(run_id=run_id, started_at="2026-11-23T10:00:00+00:00", finished_at="2026-11-23T10:00:40+00:00",
+                    raw_dir="raw", published_dir="published", published=publish, withheld_reasons=reasons,
+                    forces=forces, failures=failures,
+                    findings=[Finding("error", "unknown_force_folder", f"raw/kennt/ is not a force id {HOSTILE}",
+                                      source_file="kennt/")],
+                    review_queue=[{"field": "outcome_category", "text": "Dealt with by line manager", "count": 2,
+                                   "forces": "kent", "suggested_code": "management_action"}])
+    return run, published
+
+
+def read(run_dir: Path, name: str = "validation.json") -> dict:
+    return json.loads((run_dir / name).read_text(encoding="utf-8"))
+
+
+def test_validation_json_traces_each_fault_to_its_source_cell_with_the_gates_action(tmp_path):
+    run, published = run_record()
+    document = read(write_report(run, published, tmp_path))
+    assert document["failures"] == [
+        {"stage": "cases", "check": "year_in_period", "column": "year", "value": "2009", "force_id": "kent",
+         "source_file": "kent/misconduct.xlsx", "locator": "'2012'!A8", "action": "quarantine",
+         "message": "year 2009 is outside the period the force answered for (2011-04-01 to 2013-03-31)",
+         "record_id": "kent-000000000002"},
+        {"stage": "cases", "check": "code_in_vocabulary", "column": "outcome_category", "value": "sacked",
+         "force_id": "kent", "source_file": "kent/misconduct.xlsx", "locator": "'2012'!D9", "action": "quarantine",
+         "message": "outcome_category 'sacked' is not a code of the vocabulary", "record_id": "kent-000000000003"},
+    ]
+    assert document["run"]["published"] is True
+    assert document["totals"] == {
+        "forces": 3, "by_status": {"no_response": 1, "refused": 1, "responded": 1}, "rows_read": 4,
+        "rows_published": 2, "rows_quarantined": 2, "cases": 2,
+        "failures_by_action": {"quarantine": 2}, "failures_by_check": {"code_in_vocabulary": 1, "year_in_period": 1},
+        "findings_by_severity": {"error": 1, "info": 1}, "review_queue": 1}
+
+
+def test_forces_that_did_not_answer_have_no_count_in_validation_json(tmp_path):
+    run, published = run_record()
+    forces = {f["force_id"]: f for f in read(write_report(run, published, tmp_path))["forces"]}
+    assert [f for f in forces] == ["durham", "essex", "kent"]
+    assert (forces["essex"]["response_status"], forces["essex"]["refusal_basis"], forces["essex"]["cases"]) == (
+        "refused", "s12", None)
+    assert forces["durham"]["cases"] is None
+    assert (forces["kent"]["rows_read"], forces["kent"]["rows_published"], forces["kent"]["rows_quarantined"],
+            forces["kent"]["cases"]) == (4, 2, 2, 2)
+
+
+def test_a_duplicated_record_id_withholds_and_the_report_says_why(tmp_path):
+    run, published = run_record()
+    duplicated = pd.concat([published, published.iloc[[0]]], ignore_index=True)
+    run.failures += [f for f in validate_consolidated(duplicated, pd.DataFrame({"force_id": ["kent"]}))
+                     if f.check == "record_id_unique"]
+    run.published, run.withheld_reasons = gate_decision(run.failures)
+    run_dir = write_report(run, duplicated, tmp_path)
+    document = read(run_dir)
+    dup = [f for f in document["failures"] if f["check"] == "record_id_unique"]
+    assert [(f["value"], f["locator"], f["action"]) for f in dup] == [
+        ("kent-000000000001", "'2012'!A7:E7", "withhold"), ("kent-000000000001", "'2012'!A7:E7", "withhold")]
+    assert document["run"]["published"] is False
+    assert document["run"]["withheld_reasons"] == [
+        ("record_id_unique (2 failures): record_id 'kent-000000000001' is used by more than one case "
+        "[kent kent/misconduct.xlsx '2012'!A7:E7]")]
+    page = (run_dir / "index.html").read_text(encoding="utf-8")
+    assert "Publication withheld by the validation gate." in page
+    assert "record_id_unique (2 failures): record_id &#x27;kent-000000000001&#x27; is used" in page
+    assert summary_text(run_dir).splitlines()[1:3] == [
+        "WITHHELD by the validation gate (the previous dataset was left untouched):",
+        ("  - record_id_unique (2 failures): record_id 'kent-000000000001' is used by more than one case "
+        "[kent kent/misconduct.xlsx '2012'!A7:E7]")]
+
+
+def test_index_html_is_self_contained_and_escapes_what_forces_wrote(tmp_path):
+    run, published = run_record()
+    page = (write_report(run, published, tmp_path) / "index.html").read_text(encoding="utf-8")
+    assert HOSTILE not in page
+    assert "Refusal letter: &lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)|@import|url\(\s*["']?https?:""", page)
+    assert page.count("<script>") == 1 and page.count("<style>") == 2   # the page's own, and the chart's
+
+
+def test_the_chart_shows_refused_and_silent_forces_as_such_not_as_zero(tmp_path):
+    run, published = run_record()
+    page = (write_report(run, published, tmp_path) / "index.html").read_text(encoding="utf-8")
+    chart = page[page.index("<svg"):page.index("</svg>")]
+    labels = re.findall(r"<text[^>]*>([^<]*)</text>", chart)
+    assert labels == ["Kent Police", "2", "Durham Constabulary", "no response", "Essex Police", "refused (s12)"]
+    assert 'width="0' not in chart
+
+
+def test_the_failures_table_can_be_filtered_by_force_check_and_action(tmp_path):
+    run, published = run_record()
+    page = (write_report(run, published, tmp_path) / "index.html").read_text(encoding="utf-8")
+    assert re.findall(r'<select data-filter="(\w+)">', page) == ["force", "check", "action"]
+    assert re.findall(r'<tr data-force="([^"]*)" data-check="([^"]*)" data-action="([^"]*)">', page) == [
+        ("kent", "year_in_period", "quarantine"), ("kent", "code_in_vocabulary", "quarantine")]
+
+
+def test_the_same_run_gives_the_same_report(tmp_path):
+    run, published = run_record()
+    first, second = write_report(run, published, tmp_path / "a"), write_report(run, published, tmp_path / "b")
+    for name in ("validation.json", "index.html", "snapshot.json"):
+        assert (first / name).read_bytes() == (second / name).read_bytes()
+
+
+def test_latest_points_at_the_newest_run(tmp_path):
+    for run_id in ("20261123T100000Z", "20261123T110000Z"):
+        run, published = run_record(run_id)
+        write_report(run, published, tmp_path)
+    assert (tmp_path / "latest").is_symlink()
+    assert resolve_run_dir(tmp_path) == tmp_path / "20261123T110000Z"
+    assert resolve_run_dir(tmp_path, "20261123T100000Z") == tmp_path / "20261123T100000Z"
+    assert resolve_run_dir(tmp_path, "nope") is None
+    assert summary_text(tmp_path / "latest").splitlines()[0] == (
+        "Run 20261123T110000Z (2026-11-23T10:00:00+00:00 to 2026-11-23T10:00:40+00:00)")
+
+
+def test_latest_is_a_file_holding_the_run_id_where_symlinks_fail(tmp_path, monkeypatch):
+    def no_symlinks(self, target, target_is_directory=False):
+        raise OSError("symbolic links are not supported on this file system")
+
+    monkeypatch.setattr(Path, "symlink_to", no_symlinks)
+    for run_id in ("20261123T100000Z", "20261123T110000Z"):
+        run, published = run_record(run_id)
+        run_dir = write_report(run, published, tmp_path)
+    assert (tmp_path / "latest").read_text() == "20261123T110000Z\n"
+    assert resolve_run_dir(tmp_path) == run_dir
+    assert summary_text(tmp_path / "latest").splitlines()[-1] == f"Report: {run_dir / 'index.html'}"
+    assert read(run_dir)["changes"]["previous_run_id"] == "20261123T100000Z"
+
+
+def test_the_first_run_has_nothing_to_compare_with(tmp_path):
+    run, published = run_record()
+    run_dir = write_report(run, published, tmp_path)
+    assert read(run_dir)["changes"]["previous_run_id"] is None
+    assert "No previous run to compare with." in (run_dir / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_second_run_says_what_changed(tmp_path):
+    run, published = run_record("20261123T100000Z")
+    write_report(run, published, tmp_path)
+    changed = published.copy()
+    changed.loc[changed.record_id == "kent-000000000001", "outcome_category"] = "resigned_or_retired"
+    changed = pd.concat([changed[changed.record_id != "kent-000000000004"],
+                         cases(case(9, force_id="durham", record_id="durham-000000000009"))], ignore_index=True)
+    run, _ = run_record("20261123T110000Z", published_cases=changed, statuses={"durham": "responded"})
+    run_dir = write_report(run, changed, tmp_path)
+    changes = read(run_dir)["changes"]
+    assert changes["previous_run_id"] == "20261123T100000Z" and changes["previous_published"] is True
+    assert changes["forces_added"] == ["durham"] and changes["forces_removed"] == []
+    assert changes["status_changed"] == [{"force_id": "durham", "before": "no_response", "after": "responded"}]
+    assert changes["rows_added"] == [{"record_id": "durham-000000000009", "force_id": "durham"}]
+    assert changes["rows_removed"] == [{"record_id": "kent-000000000004", "force_id": "kent"}]
+    assert changes["codes_changed"] == [{"record_id": "kent-000000000001", "force_id": "kent",
+                                         "field": "outcome_category", "before": "dismissed",
+                                         "after": "resigned_or_retired"}]
+    page = (run_dir / "index.html").read_text(encoding="utf-8")
+    assert "<code>kent-000000000001</code> outcome_category: dismissed \u2192 resigned_or_retired" in page
+    assert summary_text(run_dir).splitlines()[-2] == (
+        "Since run 20261123T100000Z: 1 forces added, 0 removed, 1 statuses changed, 1 rows added, 1 removed, "
+        "1 codes changed")
+
+
+def test_summary_text_is_what_foi_report_prints(tmp_path):
+    run, published = run_record()
+    run_dir = write_report(run, published, tmp_path)
+    assert summary_text(run_dir) == "\n".join([
+        "Run 20261123T100000Z (2026-11-23T10:00:00+00:00 to 2026-11-23T10:00:40+00:00)",
+        "PUBLISHED to published/",
+        "Forces: 3 (1 no response, 1 refused, 1 responded)",
+        "Rows: 4 read, 2 published, 2 quarantined; 2 cases",
+        "Failures: 2 quarantine",
+        "  code_in_vocabulary: 1 (quarantine)",
+        "  year_in_period: 1 (quarantine)",
+        "Findings: 1 error, 1 info",
+        "Review queue: 1 texts await a decision",
+        "No previous run to compare with.",
+        f"Report: {run_dir / 'index.html'}",
+    ])
+
+
+def test_summary_text_of_a_folder_without_a_report_says_so(tmp_path):
+    assert summary_text(tmp_path) == (f"No readable validation report in {tmp_path}/ (FileNotFoundError); "
+                                      f"run `foi run` first.")
+
+
+@pytest.mark.slow
+def test_prefect_artifacts_carry_the_force_table_and_the_summary(prefect_server):
+    from prefect import flow
+    from prefect.artifacts import Artifact
+
+    from pipeline.report import prefect_artifacts
+
+    run, _ = run_record()
+    flow(name="report-artifacts")(prefect_artifacts)(run)     # as the consolidation flow calls it
+    table = Artifact.get("foi-forces")
+    rows = json.loads(table.data) if isinstance(table.data, str) else table.data
+    assert rows[0] == {"force": "Durham Constabulary", "status": "no_response", "refusal_basis": "",
+                       "rows_read": 0, "rows_published": 0, "rows_quarantined": 0, "cases": ""}
+    summary = Artifact.get("foi-validation-summary")
+    assert summary.data.splitlines()[:3] == ["# FOI validation: run 20261123T100000Z", "",
+                                             "- PUBLISHED to published/"]
+    failures = Artifact.get("foi-failures")
+    assert "'2012'!A8" in str(failures.data)
