@@ -203,3 +203,16 @@ def test_extracted_row_faults_are_reported_with_their_locator():
         ("row_has_cells", "row 10", "", "warn"),
         ("sha256_format", "row 11", "", "warn"),
     ]
+
+
+def test_every_code_of_the_vocabulary_passes_the_case_schema():
+    from pipeline.vocabulary import load_vocabulary
+
+    vocabulary = load_vocabulary()
+    allowed = {name: vocabulary.codes(name) for name in vocabulary.fields}
+    rows = [case(i + 1, **{column: code}) for i, (column, code) in enumerate(
+        (column, code) for column in ("breach_category", "outcome_category", "person_type", "rank", "platform")
+        for code in allowed[column])]
+    result = validate_cases(cases(*rows), allowed_codes=allowed, periods=PERIODS)
+    assert result.failures == []
+    assert len(result.published) == len(rows)
