@@ -26,7 +26,7 @@ from pipeline.records import (
 from pipeline.returns import ReturnFolder
 from pipeline.status import UNANSWERED_STATUSES, decide_status
 from pipeline.validate import gate_decision, validate_cases, validate_consolidated, validate_extracted
-from pipeline.vocabulary import Mapping, review_queue
+from pipeline.vocabulary import Mapping, decisions_applied, review_queue
 
 REVIEWED_FIELDS = {
     "breach_category": "breach_text",
@@ -173,7 +173,8 @@ def consolidate(outcomes: list[ForceOutcome], run_findings: list[Finding], *, ru
     failures = [f for o in outcomes for f in o.failures]
     failures += validate_consolidated(cases, forces, gate=gate)
     publish_ok, reasons = gate_decision(failures, gate) if gate is not None else gate_decision(failures, None)
-    queue = review_queue([item for o in outcomes for item in o.review_items], review_threshold)
+    mapped = [item for o in outcomes for item in o.review_items]
+    queue = review_queue(mapped, review_threshold)
     run = RunRecord(
         run_id=run_id,
         started_at=started_at,
@@ -186,5 +187,6 @@ def consolidate(outcomes: list[ForceOutcome], run_findings: list[Finding], *, ru
         failures=failures,
         findings=run_findings,
         review_queue=queue,
+        review_decisions_applied=decisions_applied(mapped),
     )
     return Consolidation(cases, forces, quarantined, run)

@@ -71,6 +71,8 @@ def decide_status(folder: ReturnFolder, extractions: list[FileExtraction], case_
 
     if status in ("responded", "nil_return") and not any(k in ("refused", "partial") for k in kinds):
         basis = manifest.refusal_basis
+    if status in UNANSWERED_STATUSES:
+        period_start = period_end = ""   # no answer covers no period
     grain = ("case" if case_rows else
              "letter" if status in ("refused", "not_held", "nil_return") else "")
     return StatusDecision(

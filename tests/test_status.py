@@ -38,9 +38,19 @@ def test_status_follows_what_the_files_say(kinds, cases, status, basis):
 
 def test_manifest_overrides_the_letter_and_its_period():
     folder = _folder(status="refused", refusal_basis=["s14"], period_start="2010-01-01", period_end="2013-12-31")
-    decision = decide_status(folder, [_extraction("unknown")], 0)
+    decision = decide_status(folder, [_extraction("table")], 3)
     assert (decision.response_status, decision.refusal_basis) == ("refused", "s14")
+
+
+def test_manifest_period_wins():
+    folder = _folder(period_start="2010-01-01", period_end="2013-12-31")
+    decision = decide_status(folder, [_extraction("table", period_start="2009-01-01")], 3)
     assert (decision.period_start, decision.period_end) == ("2010-01-01", "2013-12-31")
+
+
+def test_a_force_that_did_not_answer_covers_no_period():
+    decision = decide_status(_folder(()), [], 0)
+    assert (decision.period_start, decision.period_end) == ("", "")
 
 
 def test_period_stated_in_the_letter_beats_the_campaign_default():

@@ -1,0 +1,144 @@
+"""Whole-flow tests: a real Prefect run over the sample corpus, compared with the generator's ground truth."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import GROUND_TRUTH, RAW
+
+pytestmark = pytest.mark.slow
+
+PUBLISHED_FILES = ("cases.csv", "forces.csv", "cases.parquet", "forces.parquet", "foi_dataset.xlsx",
+                   "datapackage.json", "README.md")
+
+
+def _read_csv(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in PUBLISHED_FILES}
+
+
+def run_flow(raw: Path, out: Path, reports: Path, review: Path | None = None) -> dict:
+    import flows
+
+    return flows.consolidate_returns(raw_dir=str(raw), out_dir=str(out), reports_dir=str(reports),
+                                     review_path=str(review) if review else None)
+
+
+@pytest.fixture(scope="module")
+def sample_run(prefect_server, tmp_path_factory):
+    """The sample corpus run twice into two folders: the dataset, and the proof of determinism."""
+    base = tmp_path_factory.mktemp("sample-run")
+    raw = base / "raw"
+    shutil.copytree(RAW, raw)
+    first = run_flow(raw, base / "published", base / "reports", base / "review.csv")
+    second = run_flow(raw, base / "published-again", base / "reports", base / "review.csv")
+    return {"base": base, "raw": raw, "first": first, "second": second,
+            "cases": _read_csv(base / "published" / "cases.csv"),
+            "forces": _read_csv(base / "published" / "forces.csv")}
+
+
+def test_sample_corpus_publishes_828_cases_from_43_forces(sample_run):
+    assert sample_run["first"]["published"] is True
+    assert len(sample_run["cases"]) == 828
+    assert len(sample_run["forces"]) == 43
+
+
+def test_force_statuses_and_counts_match_the_ground_truth(sample_run):
+    truth = {row["force_id"]: row for row in _read_csv(GROUND_TRUTH / "forces.csv")}
+    published = {row["force_id"]: row for row in sample_run["forces"]}
+    assert set(published) == set(truth)
+    mismatches = {
+        force_id: (published[force_id]["response_status"], published[force_id]["cases"],
+                   published[force_id]["refusal_basis"])
+        for force_id, expected in truth.items()
+        if (published[force_id]["response_status"], published[force_id]["cases"],
+            published[force_id]["refusal_basis"])
+        != (expected["response_status"], expected["cases"], expected["refusal_basis"])
+    }
+    assert mismatches == {}
+
+
+@pytest.mark.parametrize("force_id, cases", [
+    ("greater-manchester", "88"), ("west-midlands", "74"), ("metropolitan", "69"), ("west-mercia", "19"),
+    ("warwickshire", "8"), ("dyfed-powys", "4"), ("durham", "1"),
+    ("essex", ""), ("hampshire", ""), ("merseyside", ""), ("staffordshire", ""),
+])
+def test_the_figures_the_press_association_reported(sample_run, force_id, cases):
+    row = next(r for r in sample_run["forces"] if r["force_id"] == force_id)
+    assert row["cases"] == cases
+    if not cases:
+        assert row["response_status"] == "refused"
+
+
+_VERBATIM = ("force_id", "source_file", "year", "rank_text", "breach_text", "outcome_text")
+_CODES = ("breach_category", "outcome_category", "person_type", "rank")
+
+
+def test_every_ground_truth_case_is_recovered_with_exact_verbatim_text(sample_run):
+    truth = Counter(tuple(row[c] for c in _VERBATIM) for row in _read_csv(GROUND_TRUTH / "cases.csv"))
+    published = Counter(tuple(row[c] for c in _VERBATIM) for row in sample_run["cases"])
+    assert truth - published == Counter(), "cases in the ground truth but not published"
+    assert published - truth == Counter(), "cases published but not in the ground truth"
+
+
+def test_every_case_gets_the_codes_of_the_ground_truth(sample_run):
+    truth = Counter(tuple(row[c] for c in _VERBATIM + _CODES) for row in _read_csv(GROUND_TRUTH / "cases.csv"))
+    published = Counter(tuple(row[c] for c in _VERBATIM + _CODES) for row in sample_run["cases"])
+    wrong = sorted((truth - published).elements())[:10]
+    assert wrong == []
+
+
+def test_every_case_carries_its_provenance(sample_run):
+    for row in sample_run["cases"]:
+        assert row["source_file"].startswith(row["force_id"] + "/")
+        assert row["source_locator"]
+        assert len(row["source_sha256"]) == 64
+    assert len({row["record_id"] for row in sample_run["cases"]}) == 828
+
+
+def test_running_twice_gives_byte_identical_files(sample_run):
+    base = sample_run["base"]
+    assert _digests(base / "published") == _digests(base / "published-again")
+
+
+def test_report_is_written_for_every_run(sample_run):
+    report = Path(sample_run["first"]["report"])
+    assert report.name == "index.html" and report.is_file()
+    assert (report.parent / "validation.json").is_file()
+
+
+def test_unchanged_rerun_extracts_nothing_again(sample_run):
+    import json
+
+    run_dir = Path(sample_run["second"]["report"]).parent
+    forces = json.loads((run_dir / "validation.json").read_text(encoding="utf-8"))["forces"]
+    fresh = sorted(f["force_id"] for f in forces if f.get("extraction") == "fresh")
+    assert fresh == []
+
+
+def test_bad_file_in_one_force_is_reported_by_name_while_the_others_publish(prefect_server, tmp_path):
+    import json
+
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    victim = sorted((raw / "durham").iterdir())[0]
+    victim.write_bytes(b"%PDF-1.4\n this is not really a pdf")
+    outcome = run_flow(raw, tmp_path / "published", tmp_path / "reports")
+    assert outcome["published"] is True
+    forces = {r["force_id"]: r for r in _read_csv(tmp_path / "published" / "forces.csv")}
+    assert forces["durham"]["cases"] == ""
+    assert forces["greater-manchester"]["cases"] == "88"
+    report = json.loads((Path(outcome["report"]).parent / "validation.json").read_text(encoding="utf-8"))
+    durham = next(f for f in report["forces"] if f["force_id"] == "durham")
+    messages = " ".join(f["message"] for f in durham["findings"] if f["severity"] == "error")
+    assert f"durham/{victim.name}" in messages
