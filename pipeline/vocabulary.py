@@ -209,12 +209,12 @@ class Vocabulary:
                 spans[code] = min(hits)
         if not spans:
             return []
+        if spec.sequence_markers and len(spans) > 1 and any(m.search(normal) for m in spec.sequence_markers):
+            return self._last_named(spec, normal, spans)
         # "written warning" inside "final written warning" is not a second code
         spans = {code: span for code, span in spans.items()
                  if not any(other != code and o[0] <= span[0] and span[1] <= o[1] and o != span
                             for other, o in spans.items())}
-        if spec.sequence_markers and len(spans) > 1 and any(m.search(normal) for m in spec.sequence_markers):
-            return self._last_named(spec, normal, spans)
         if spec.resolve == "first_named":
             return sorted(spans, key=lambda code: (spans[code], spec.codes.index(code)))
         return sorted(spans, key=spec.order.index)
