@@ -20,6 +20,7 @@ import yaml
 
 from pipeline.forces import all_forces
 from pipeline.records import CASE_COLUMNS, ExtractedRow, Failure
+from schemas import ROW_CHECK_COLUMNS
 from schemas.cases import case_schema, consolidated_schema
 from schemas.extracted import extracted_schema, rows_frame
 from schemas.forces import forces_schema, missing_forces
@@ -130,19 +131,22 @@ def _run(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> list[dict]:
 
 
 def _failure_rows(cases: pd.DataFrame) -> list[dict]:
-    rows = []
+    rows, blamed = [], {}
     for case in cases.to_dict("records"):
         index = case.get("index")
         index = None if index is None or (isinstance(index, float) and pd.isna(index)) else index
-        value = case.get("failure_case")
         check = _check_name(case.get("check"))
-        if isinstance(value, dict):   # a row check (schemas.row_check) blames the cells it names
-            rows += [{"index": index, "column": str(c), "check": check, "value": v} for c, v in value.items()]
-        else:
-            column = case.get("column")
-            rows.append({"index": index, "column": "" if column is None else str(column), "check": check,
-                         "value": value})
-    return rows
+        column = "" if case.get("column") is None else str(case["column"])
+        value = case.get("failure_case")
+        if check in ROW_CHECK_COLUMNS and index is not None:
+            # a row check is reported once per column of the failing row: keep the cell it blames
+            entry = blamed.setdefault((check, index), {"index": index, "column": ROW_CHECK_COLUMNS[check],
+                                                       "check": check, "value": ""})
+            if column == entry["column"]:
+                entry["value"] = value
+            continue
+        rows.append({"index": index, "column": column, "check": check, "value": value})
+    return rows + list(blamed.values())
 
 
 def _text(value: object) -> str:
@@ -163,6 +167,8 @@ def _action(gate: Gate, check: str, stage: str, has_row: bool) -> str:
 
 def validate_extracted(rows: list[ExtractedRow], force_id: str, *, gate: Gate | None = None) -> list[Failure]:
     """Provenance of one return's rows: force, file, digest, locator formats. Nothing is held back here."""
+    if not rows:
+        return []
     gate = gate or load_gate()
     frame = rows_frame(rows)
     failures = []
@@ -209,6 +215,8 @@ def validate_cases(cases: pd.DataFrame, *, allowed_codes: dict[str, tuple[str, .
     gate = gate or load_gate()
     cell_locators = cell_locators or {}
     frame = _typed(cases)
+    if frame.empty and set(CASE_COLUMNS) <= set(frame.columns):   # a letter, a silent force: nothing to check
+        return CaseValidation(frame, frame.assign(reason="", check="", column="", value=""), [])
     force_ids = tuple(f.force_id for f in all_forces())
     failures: list[Failure] = []
     held: dict[int, list[Failure]] = {}
@@ -231,6 +239,9 @@ def validate_cases(cases: pd.DataFrame, *, allowed_codes: dict[str, tuple[str, .
         if failure.action == "quarantine":
             held.setdefault(index, []).append(failure)
 
+    position = {column: i for i, column in enumerate(CASE_COLUMNS)}
+    for reasons in held.values():
+        reasons.sort(key=lambda f: (position.get(f.column, len(position)), f.check))
     quarantined = frame.loc[sorted(held)].copy() if held else frame.iloc[0:0].copy()
     for name, attribute in (("reason", "message"), ("check", "check"), ("column", "column"), ("value", "value")):
         quarantined[name] = ["; ".join(getattr(f, attribute) for f in held[i]) for i in sorted(held)]
