@@ -356,7 +356,7 @@ class Vocabulary:
                 continue
             if chosen not in self._fields[name].codes:
                 self.review_problems.append(
-                    f"{review_path}: chosen_code '{chosen}' for '{row['text']}' is not a {name} code; use one "
+                    f"{review_path}: chosen_code '{chosen}' for '{row['text']}' is not a code of {name}; use one "
                     f"of {', '.join(self._fields[name].codes)}. The decision was not applied")
                 continue
             self.decisions[(name, self.normalise(row["text"], self._fields[name]))] = chosen
