@@ -55,8 +55,7 @@ def forces_schema(force_ids: tuple[str, ...], published: dict[str, int]) -> pa.D
             "rows_quarantined": number,
         },
         checks=[
-            # blames the status, not the count: pandera drops a failure whose blamed cell is null (an empty count)
-            row_check("cases_empty_when_unanswered", "response_status", _cases_empty_when_unanswered),
+            row_check("cases_empty_when_unanswered", "cases", _cases_empty_when_unanswered),
             row_check("cases_match_published", "cases", _cases_match_published(published)),
             row_check("rows_published_match", "rows_published", _rows_published_match(published)),
             row_check("rows_reconcile", "rows_read", _rows_reconcile),

@@ -71,9 +71,9 @@ def test_a_case_copied_within_a_file_is_a_warning_not_a_block():
 
 @pytest.mark.parametrize(("changes", "expected"), [
     ({"essex": {"cases": 0}},
-     [("forces", "cases_empty_when_unanswered", "essex", "response_status", "refused", "withhold")]),
+     [("forces", "cases_empty_when_unanswered", "essex", "cases", "0", "withhold")]),
     ({"durham": {"cases": None}},
-     [("forces", "cases_empty_when_unanswered", "durham", "response_status", "nil_return", "withhold")]),
+     [("forces", "cases_empty_when_unanswered", "durham", "cases", "", "withhold")]),
     ({"kent": {"cases": 3}}, [("forces", "cases_match_published", "kent", "cases", "3", "withhold")]),
     ({"kent": {"rows_read": 4}}, [("forces", "rows_reconcile", "kent", "rows_read", "4", "withhold")]),
     ({"kent": {"rows_published": 2, "rows_read": 2}},
@@ -92,10 +92,10 @@ def test_force_table_faults_withhold_publication(changes, expected):
 @pytest.mark.parametrize(("changes", "message", "locator"), [
     ({"kent": {"cases": 3}}, "cases = 3 but 1 case rows were published for the force",
      "forces table, kent, column cases"),
-    ({"essex": {"cases": 0}}, ("status is refused but cases = '0': a count is empty exactly when the force did "
-                              "not answer"), "forces table, essex, column response_status"),
-    ({"durham": {"cases": None}}, ("status is nil_return but cases = '': a count is empty exactly when the force "
-                                  "did not answer"), "forces table, durham, column response_status"),
+    ({"essex": {"cases": 0}}, ("cases = '0' but status is refused: a count is empty exactly when the force did "
+                              "not answer"), "forces table, essex, column cases"),
+    ({"durham": {"cases": None}}, ("cases = '' but status is nil_return: a count is empty exactly when the force "
+                                  "did not answer"), "forces table, durham, column cases"),
     ({"kent": {"rows_quarantined": 2}}, "rows read 1 != published 1 + quarantined 2",
      "forces table, kent, column rows_read"),
 ])
