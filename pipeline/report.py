@@ -123,7 +123,20 @@ def _failure_key(failure: dict) -> tuple:
             failure["check"], failure["column"], failure["value"])
 
 
-def validation_document(run: RunRecord, changes: dict) -> dict:
+QUARANTINE_FIELDS = ("record_id", "force_id", "source_file", "source_locator", "year", "breach_text", "outcome_text",
+                     "check", "column", "value", "reason")
+
+
+def _quarantined_rows(quarantined: pd.DataFrame | None) -> list[dict]:
+    """The rows held back, with their verbatim texts and why: what was left out is part of the record."""
+    if quarantined is None or quarantined.empty:
+        return []
+    rows = [{name: _plain(record.get(name)) for name in QUARANTINE_FIELDS}
+            for record in quarantined.to_dict("records")]
+    return sorted(rows, key=lambda r: (r["force_id"], r["source_file"], natural_key(r["source_locator"])))
+
+
+def validation_document(run: RunRecord, changes: dict, quarantined: pd.DataFrame | None = None) -> dict:
     """The machine-readable report (docs/validation.md). Forces in force_id order, failures by place."""
     forces = sorted((f.to_dict() for f in run.forces), key=lambda f: f["force_id"])
     for force in forces:
@@ -142,6 +155,7 @@ def validation_document(run: RunRecord, changes: dict) -> dict:
                            key=lambda g: (g["force_id"], g["source_file"], g["code"], g["message"])),
         "review_queue": list(run.review_queue),
         "review_decisions_applied": list(run.review_decisions_applied),
+        "quarantined": _quarantined_rows(quarantined),
         "changes": changes,
     }
 
@@ -150,8 +164,12 @@ def _write_json(path: Path, document: dict) -> None:
     path.write_text(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
 
 
-def write_report(run: RunRecord, cases: pd.DataFrame, reports_dir: Path) -> Path:
-    """Write reports/<run_id>/{validation.json,index.html,snapshot.json}, move ``latest``; the run's folder."""
+def write_report(run: RunRecord, cases: pd.DataFrame, reports_dir: Path,
+                 quarantined: pd.DataFrame | None = None) -> Path:
+    """Write reports/<run_id>/{validation.json,index.html,snapshot.json}, move ``latest``; the run's folder.
+
+    ``quarantined``: the rows the gate held back (validate_cases' CASE_COLUMNS + reason, check, column, value).
+    """
     reports_dir = Path(reports_dir)
     run_dir = reports_dir / run.run_id
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -163,7 +181,7 @@ def write_report(run: RunRecord, cases: pd.DataFrame, reports_dir: Path) -> Path
             previous = json.loads((previous_dir / "snapshot.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             previous = None   # an unreadable old snapshot only costs the comparison
-    document = validation_document(run, changes_since(previous, current))
+    document = validation_document(run, changes_since(previous, current), quarantined)
     _write_json(run_dir / "snapshot.json", current)
     _write_json(run_dir / "validation.json", document)
     (run_dir / "index.html").write_text(render_html(document), encoding="utf-8")
@@ -466,6 +484,14 @@ def _changes_section(changes: dict) -> str:
     return "".join(parts)
 
 
+def _quarantine_section(rows: list[dict]) -> str:
+    if not rows:
+        return "<p>No row was held back.</p>"
+    return _table(["Force", "Source file", "Locator", "Year", "Breach (verbatim)", "Outcome (verbatim)", "Why"],
+                  [[r["force_id"], r["source_file"], r["source_locator"], r["year"], r["breach_text"],
+                    r["outcome_text"], r["reason"]] for r in rows], attrs=' id="quarantined"')
+
+
 def render_html(document: dict) -> str:
     """The page for a validation document. Deterministic for the same document."""
     run, totals = document["run"], document["totals"]
@@ -504,6 +530,8 @@ returns from <code>{_esc(run["raw_dir"])}</code>.</p>
 {_force_section(document["forces"])}
 <h2>Validation failures</h2>
 {_failures_section(document["failures"])}
+<h2>Rows held back</h2>
+{_quarantine_section(document["quarantined"])}
 <h2>Review queue</h2>
 {queue}
 <h2>Review decisions applied</h2>

@@ -251,3 +251,23 @@ def test_prefect_artifacts_carry_the_force_table_and_the_summary(prefect_server)
                                              "- PUBLISHED to published/"]
     failures = Artifact.get("foi-failures")
     assert "'2012'!A8" in str(failures.data)
+
+
+def test_rows_held_back_are_listed_verbatim_with_why(tmp_path):
+    run, published = run_record()
+    held = validate_cases(kent_cases(), allowed_codes=CODES, periods=PERIODS,
+                          cell_locators=kent_locators()).quarantined
+    run_dir = write_report(run, published, tmp_path, quarantined=held)
+    assert read(run_dir)["quarantined"] == [
+        {"record_id": "kent-000000000002", "force_id": "kent", "source_file": "kent/misconduct.xlsx",
+         "source_locator": "'2012'!A8:E8", "year": "2009", "breach_text": "Inappropriate comments on Facebook 2",
+         "outcome_text": "Management advice", "check": "year_in_period", "column": "year", "value": "2009",
+         "reason": "year 2009 is outside the period the force answered for (2011-04-01 to 2013-03-31)"},
+        {"record_id": "kent-000000000003", "force_id": "kent", "source_file": "kent/misconduct.xlsx",
+         "source_locator": "'2012'!A9:E9", "year": "2012", "breach_text": "Inappropriate comments on Facebook 3",
+         "outcome_text": "Management advice", "check": "code_in_vocabulary", "column": "outcome_category",
+         "value": "sacked", "reason": "outcome_category 'sacked' is not a code of the vocabulary"},
+    ]
+    page = (run_dir / "index.html").read_text(encoding="utf-8")
+    assert ("<td>kent</td><td>kent/misconduct.xlsx</td><td>&#x27;2012&#x27;!A8:E8</td><td>2009</td>"
+            "<td>Inappropriate comments on Facebook 2</td>") in page
