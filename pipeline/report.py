@@ -343,10 +343,13 @@ _JS = """
     return hash.join('&');
   }
   // A filtered view has an address to share: index.html#check=year_in_period&force=kent
-  new URLSearchParams(location.hash.slice(1)).forEach(function(value,key){
-    selects.forEach(function(s){if(s.dataset.filter===key){s.value=value;}});
-  });
-  if(selects.length){apply();}
+  function fromHash(){
+    var wanted=new URLSearchParams(location.hash.slice(1));
+    selects.forEach(function(s){s.value=wanted.get(s.dataset.filter)||'';});
+    if(selects.length){apply();}
+  }
+  fromHash();
+  window.addEventListener('hashchange',function(){fromHash();var t=document.getElementById('failures');if(t){t.scrollIntoView();}});
   selects.forEach(function(s){s.addEventListener('change',function(){history.replaceState(null,'','#'+apply());});});
 })();
 """
@@ -357,8 +360,12 @@ _STATUS_LABEL = {"refused": "refused", "not_held": "not held", "no_response": "n
 _LIST_LIMIT = 200
 
 
+class _Html(str):
+    """Markup this module built itself (every text inside already escaped): not escaped again."""
+
+
 def _esc(value: object) -> str:
-    return html.escape(_plain(value), quote=True)
+    return value if isinstance(value, _Html) else html.escape(_plain(value), quote=True)
 
 
 def _table(headers: list[str], rows: list[list[object]], numeric: tuple[int, ...] = (), attrs: str = "") -> str:
@@ -403,9 +410,12 @@ def _chart(forces: list[dict]) -> str:
             + "".join(parts) + "</svg>")
 
 
-def _force_section(forces: list[dict]) -> str:
+def _force_section(forces: list[dict], failures: list[dict]) -> str:
+    failing = {failure["force_id"] for failure in failures}
     rows = [[f["force_name"], f["ons_code"], _STATUS_LABEL.get(f["response_status"], f["response_status"]),
-             f["refusal_basis"], f["grain"], f["rows_read"], f["rows_published"], f["rows_quarantined"],
+             f["refusal_basis"], f["grain"], f["rows_read"], f["rows_published"],
+             _Html(f'<a href="#force={_esc(f["force_id"])}">{f["rows_quarantined"]}</a>')
+             if f["force_id"] in failing else f["rows_quarantined"],
              "\u2014" if f["cases"] is None else f["cases"],
              f"{f['period_start']} to {f['period_end']}" if f["period_start"] or f["period_end"] else "",
              "; ".join(f["source_files"]), len(f["findings"]), f.get("extraction", "")]
@@ -527,7 +537,7 @@ returns from <code>{_esc(run["raw_dir"])}</code>.</p>
 <p class="muted">Hatched: the force did not answer (refused, not held, no response or unreadable): no count, not zero.</p>
 {_chart(document["forces"])}
 <h2>Summary per force</h2>
-{_force_section(document["forces"])}
+{_force_section(document["forces"], document["failures"])}
 <h2>Validation failures</h2>
 {_failures_section(document["failures"])}
 <h2>Rows held back</h2>

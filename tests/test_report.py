@@ -141,6 +141,7 @@ def test_the_failures_table_can_be_filtered_by_force_check_and_action(tmp_path):
     run, published = run_record()
     page = (write_report(run, published, tmp_path) / "index.html").read_text(encoding="utf-8")
     assert re.findall(r'<select data-filter="(\w+)">', page) == ["force", "check", "action"]
+    assert '<td class=n><a href="#force=kent">2</a></td>' in page       # a force's failures, one click away
     assert re.findall(r'<tr data-force="([^"]*)" data-check="([^"]*)" data-action="([^"]*)">', page) == [
         ("kent", "year_in_period", "quarantine"), ("kent", "code_in_vocabulary", "quarantine")]
 
