@@ -290,7 +290,7 @@ class Vocabulary:
         threshold = self._threshold if threshold is None else threshold
         low, high = self._confidence["fuzzy_min"], self._confidence["fuzzy_max"]
         share = (score - threshold) / max(100.0 - threshold, 1e-9)
-        return round(low + (high - low) * max(0.0, min(1.0, share)), 3)
+        return round(low + (high - low) * max(0.0, min(1.0, share)), 2)
 
     # -- loading --------------------------------------------------------------------------------------
     def _field(self, field_name: str) -> _Field:

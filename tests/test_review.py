@@ -40,7 +40,7 @@ CASES = [
     ("outcome_category", "Misconduct meeting held", "warwickshire"),
     ("outcome_category", "Misconduct meeting held", "west-mercia"),
     ("outcome_category", "Final written warning", "west-mercia"),
-    ("outcome_category", "Dismised", "dyfed-powys"),
+    ("outcome_category", "Not uphled", "dyfed-powys"),
     ("outcome_category", "", "dyfed-powys"),
     ("breach_category", "Bought a car from a suspect's brother", "durham"),
 ]
@@ -53,8 +53,8 @@ def test_the_queue_holds_unmapped_and_low_confidence_texts_with_counts_and_force
          "forces": "durham", "suggested_code": "", "chosen_code": ""},
         {"field": "outcome_category", "text": "Misconduct meeting held", "count": 3,
          "forces": "warwickshire;west-mercia", "suggested_code": "", "chosen_code": ""},
-        {"field": "outcome_category", "text": "Dismised", "count": 1, "forces": "dyfed-powys",
-         "suggested_code": "dismissed", "chosen_code": ""},
+        {"field": "outcome_category", "text": "Not uphled", "count": 1, "forces": "dyfed-powys",
+         "suggested_code": "not_upheld", "chosen_code": ""},
     ]
 
 
@@ -63,7 +63,7 @@ def test_a_decision_changes_the_code_of_every_case_with_that_text_and_survives_r
     vocabulary = load_vocabulary(path)
     write_review_file(review_queue(mapped_cases(vocabulary, CASES), 0.8), path)
     assert [row["text"] for row in pending_reviews(path)] == [
-        "Bought a car from a suspect's brother", "Misconduct meeting held", "Dismised"]
+        "Bought a car from a suspect's brother", "Misconduct meeting held", "Not uphled"]
 
     decide(path, "Misconduct meeting held", "management_action")
     vocabulary = load_vocabulary(path)
