@@ -78,6 +78,7 @@ class _Field:
     resolve: str                                 # "order" | "first_named"
     sequence_markers: tuple[re.Pattern, ...] = ()
     standards_only: dict | None = None
+    ignore_nested: bool = False                  # a match inside another code's match does not count
     choices: list[str] = field(default_factory=list)   # synonyms as a list, for rapidfuzz
     lexicon: tuple[str, ...] = ()                # words the patterns and synonyms know, for spelling fixes
     known_words: frozenset[str] = frozenset()    # the synonyms' words
@@ -211,10 +212,10 @@ class Vocabulary:
             return []
         if spec.sequence_markers and len(spans) > 1 and any(m.search(normal) for m in spec.sequence_markers):
             return self._last_named(spec, normal, spans)
-        # "written warning" inside "final written warning" is not a second code
-        spans = {code: span for code, span in spans.items()
-                 if not any(other != code and o[0] <= span[0] and span[1] <= o[1] and o != span
-                            for other, o in spans.items())}
+        if spec.ignore_nested:   # "written warning" inside "final written warning" is not a second code
+            spans = {code: span for code, span in spans.items()
+                     if not any(other != code and o[0] <= span[0] and span[1] <= o[1] and o != span
+                                for other, o in spans.items())}
         if spec.resolve == "first_named":
             return sorted(spans, key=lambda code: (spans[code], spec.codes.index(code)))
         return sorted(spans, key=spec.order.index)
@@ -323,6 +324,7 @@ class Vocabulary:
         spec.sequence_markers = tuple(_compile(p, f"{where} sequence_markers")
                                       for p in data.get("sequence_markers") or [])
         spec.standards_only = data.get("standards_only")
+        spec.ignore_nested = bool(data.get("ignore_nested_matches", False))
         for code, entry in codes_data.items():
             entry = entry or {}
             if not entry.get("definition"):
