@@ -33,13 +33,21 @@ _TOTALS = re.compile(r"^\s*(grand\s+)?(sub[- ]?)?totals?\s*:?\s*$", re.IGNORECAS
 _SHA256 = r"^[0-9a-f]{64}$"
 
 
+def _year(date: object) -> int | None:
+    """The year of a period bound: '2009-01-01', a date from YAML, '2013'; None when unbounded."""
+    found = re.search(r"\d{4}", str(date or ""))
+    return int(found.group()) if found else None
+
+
 def _year_in_period(periods: dict[str, tuple[str, str]]):
+    bounds = {force: (_year(start), _year(end)) for force, (start, end) in periods.items()}
+
     def passes(frame: pd.DataFrame) -> pd.Series:
         def inside(force_id: str, year: str) -> bool:
             if not year or not year.isdigit():
                 return True       # unknown years are year_format's business, not this check's
-            start, end = periods.get(force_id, ("", ""))
-            return (not start or int(year) >= int(start[:4])) and (not end or int(year) <= int(end[:4]))
+            start, end = bounds.get(force_id, (None, None))
+            return (start is None or int(year) >= start) and (end is None or int(year) <= end)
 
         return pd.Series([inside(f, y) for f, y in zip(frame["force_id"], frame["year"])], index=frame.index)
 

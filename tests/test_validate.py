@@ -216,3 +216,15 @@ def test_every_code_of_the_vocabulary_passes_the_case_schema():
     result = validate_cases(cases(*rows), allowed_codes=allowed, periods=PERIODS)
     assert result.failures == []
     assert len(result.published) == len(rows)
+
+
+def test_period_bounds_may_be_dates_or_missing():
+    import datetime as dt
+
+    periods = {"kent": (dt.date(2011, 4, 1), ""), "west-mercia": ("", "2013")}
+    frame = cases(case(1, force_id="kent", year="2010", source_file="kent/a.csv"),
+                  case(2, force_id="kent", year="2030", source_file="kent/a.csv"), case(3, year="1999"),
+                  case(4, year="2014"))
+    result = validate_cases(frame, allowed_codes=CODES, periods=periods)
+    assert [(f.force_id, f.value) for f in result.failures] == [("kent", "2010"), ("west-mercia", "2014")]
+    assert result.failures[0].message == "year 2010 is outside the period the force answered for (2011-04-01 to ...)"
