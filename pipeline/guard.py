@@ -11,11 +11,13 @@ from __future__ import annotations
 import csv
 import dataclasses
 import hashlib
+import logging
 import multiprocessing
 import re
 import resource
 import tempfile
 import time
+import traceback
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -210,6 +212,8 @@ def precheck(path: Path, limits: Limits, force_id: str = "", source_file: str = 
         if problem:
             return finding(*problem)
     expected = EXTENSION_FORMATS.get(path.suffix.lower())
+    if true_format in {"unknown", "zip_other", "ole_other"} and expected and not expected & {"csv", "text"}:
+        return finding("corrupt_file", f"its bytes are not {FORMAT_NAMES[min(expected)]}")
     if true_format not in READABLE_AS:
         return finding("unsupported_format", FORMAT_NAMES[true_format])
     if expected is not None and true_format not in expected:
@@ -359,27 +363,45 @@ _ERROR_CODES = (
     ({"DefusedXmlException", "EntitiesForbidden", "DTDForbidden"}, "xml_entity_bomb"),
     ({"PSEOF", "PSSyntaxError", "PDFSyntaxError", "PDFNoValidXRef", "PDFTypeError", "PDFKeyError", "BadZipFile",
       "EOFError", "XMLSyntaxError", "ParseError", "ExpatError", "RecursionError", "InvalidFileException",
-      "PdfiumError", "KeyError", "error"}, "corrupt_file"),
+      "PdfiumError"}, "corrupt_file"),
 )
+
+
+# Where a library fails on a file, the file is damaged; where our own code fails, it is our bug.
+_PARSER_PACKAGES = ("pdfminer", "pdfplumber", "pypdfium2", "openpyxl", "docx", "lxml", "xml", "zipfile", "zlib",
+                    "defusedxml", "xlrd", "olefile", "msoffcrypto", "PIL", "et_xmlfile", "csv", "encodings")
 
 
 def classify_error(error: BaseException) -> tuple[str, str]:
     """(finding code, detail) for an exception raised while parsing, judged by its whole cause chain.
 
-    pdfplumber wraps every pdfminer failure in one ``PdfminerException``, so the cause decides.
+    pdfplumber wraps every pdfminer failure in one ``PdfminerException``, so the cause decides; an error of
+    no known type raised inside a parser library still means the library choked on the file.
     """
     chain, seen = [], set()
     while error is not None and id(error) not in seen:
         seen.add(id(error))
         chain.append(error)
         error = error.__cause__ or error.__context__
-    names = {klass.__name__ for link in chain for klass in type(link).__mro__}
-    deepest = chain[-1]
-    detail = f"{type(deepest).__name__}: {deepest}".strip().rstrip(":")[:200]
+
+    def describe(link: BaseException) -> str:
+        return f"{type(link).__name__}: {link}".strip().rstrip(":")[:200]
+
     for class_names, code in _ERROR_CODES:
-        if names & class_names:
-            return code, detail
-    return "extract_failed", detail
+        for link in chain:  # the typed error tells more than the wrapper pdfplumber puts around it
+            if {klass.__name__ for klass in type(link).__mro__} & class_names:
+                return code, describe(link)
+    if any(_raised_in_parser(link) for link in chain):
+        return "corrupt_file", describe(chain[0])
+    return "extract_failed", describe(chain[0])
+
+
+def _raised_in_parser(error: BaseException) -> bool:
+    frames = traceback.extract_tb(error.__traceback__)
+    if not frames:
+        return False
+    parts = Path(frames[-1].filename).parts
+    return any(package in parts or f"{package}.py" in parts for package in _PARSER_PACKAGES)
 
 
 def _error_extraction(force_id: str, source_file: str, sha256: str, file_format: str, limits: Limits,
@@ -393,6 +415,7 @@ def _error_extraction(force_id: str, source_file: str, sha256: str, file_format:
 def _extract_checked(path: Path, force_id: str, source_file: str, hints: dict | None, extract: Callable,
                      file_format: str, sha256: str, limits: Limits) -> FileExtraction:
     """Runs in the child: page limit, the extractor, and the text-layer test for a PDF that gave nothing."""
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)  # a damaged file's warnings become our finding
     try:
         if file_format == "pdf":
             report_stage("counting pages")
@@ -404,11 +427,12 @@ def _extract_checked(path: Path, force_id: str, source_file: str, hints: dict | 
         result = extract(path, force_id, source_file, hints)
         if file_format == "pdf" and not result.rows and result.kind in {"unknown", "table"}:
             report_stage("checking the text layer")
-            if not _pdf_has_text(path):
-                scanned = _error_extraction(force_id, source_file, sha256, file_format, limits, "needs_ocr",
-                                            kind="needs_ocr")
-                result.kind = "needs_ocr"
-                result.findings.extend(scanned.findings)
+            has_text, has_images = _pdf_text_and_images(path)
+            if not has_text:
+                code, kind = ("needs_ocr", "needs_ocr") if has_images else ("no_text", result.kind)
+                result.kind = kind
+                result.findings.extend(
+                    _error_extraction(force_id, source_file, sha256, file_format, limits, code).findings)
         return result
     except MemoryError:
         raise
@@ -424,15 +448,18 @@ def _pdf_page_count(path: Path) -> int:
         return len(pdf.pages)
 
 
-def _pdf_has_text(path: Path) -> bool:
+def _pdf_text_and_images(path: Path) -> tuple[bool, bool]:
+    """Whether any page has a character of text, and whether any has an image (a scan has only images)."""
     import pdfplumber
 
+    has_images = False
     with pdfplumber.open(path) as pdf:
         for page in pdf.pages:
             if any(char["text"].strip() for char in page.chars):
-                return True
+                return True, True
+            has_images = has_images or bool(page.images)
             page.close()
-    return False
+    return False, has_images
 
 
 def file_sha256(path: Path) -> str:

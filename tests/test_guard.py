@@ -146,7 +146,7 @@ def test_a_sound_return_is_read_in_the_child_unchanged(tmp_path, builder, name, 
     [
         (builders.empty_file, "response.pdf", "empty_file", "is empty (0 bytes): ask the force to send it again."),
         (builders.truncated_pdf, "response.pdf", "corrupt_file",
-         "is truncated or damaged (PDFNoValidXRef: Unexpected EOF): ask the force to send it again."),
+         "is truncated or damaged (PSEOF: Unexpected EOF): ask the force to send it again."),
         (builders.truncated_xlsx, "response.xlsx", "corrupt_file",
          "is truncated or damaged (BadZipFile: File is not a zip file): ask the force to send it again."),
         (builders.garbled_xlsx, "response.xlsx", "corrupt_file",
@@ -187,6 +187,29 @@ def test_a_broken_return_becomes_one_error_naming_force_file_and_remedy(tmp_path
     assert (finding.severity, finding.code, finding.force_id, finding.source_file) == (
         "error", code, FORCE, f"{FORCE}/{name}")
     assert finding.message == f"{FORCE}/{name} from {FORCE} {message_end}"
+
+
+def test_a_pdf_with_no_text_and_no_images_is_reported_as_damaged_not_as_a_scan(tmp_path):
+    extraction = guarded(builders.blank_pdf(tmp_path))
+    assert (extraction.kind, extraction.rows) == ("unknown", [])
+    assert [(f.severity, f.code) for f in extraction.findings] == [("error", "no_text")]
+    assert extraction.findings[0].message == (
+        "west-mercia/response.pdf from west-mercia has no readable text and no images (its fonts or content may be"
+        " damaged): ask the force to send it again.")
+
+
+def test_junk_bytes_with_an_office_extension_are_a_damaged_file(tmp_path):
+    extraction = guarded(builders.junk_as_xlsx(tmp_path))
+    assert [(f.code, f.message) for f in extraction.findings] == [(
+        "corrupt_file",
+        ("west-mercia/response.xlsx from west-mercia is truncated or damaged (its bytes are not an Excel workbook"
+        " (XLSX)): ask the force to send it again."))]
+
+
+def test_an_error_raised_inside_a_parser_library_means_a_damaged_file(tmp_path):
+    extraction = guarded(builders.table_csv(tmp_path), extract=extractors.library_choke_extractor)
+    assert [(f.code, f.value) for f in extraction.findings] == [
+        ("corrupt_file", "ValueError: 'A1' is not a valid column name. Column names are from A to ZZZ")]
 
 
 def test_a_scanned_pdf_is_needs_ocr_not_an_empty_return(tmp_path):

@@ -224,3 +224,15 @@ def huge_pdf(folder: Path, name: str = "response.pdf", pages: int = 501) -> Path
         pdf.add_page()
         pdf.cell(text=f"Annex page {number}")
     return _write(folder, name, bytes(pdf.output()))
+
+
+def blank_pdf(folder: Path, name: str = "response.pdf") -> Path:
+    """Pages with neither text nor images: what a PDF whose fonts or content streams are damaged reads as."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.add_page()
+    return _write(folder, name, bytes(pdf.output()))
+
+
+def junk_as_xlsx(folder: Path, name: str = "response.xlsx") -> Path:
+    return _write(folder, name, bytes(range(256)) * 8)

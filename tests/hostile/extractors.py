@@ -113,3 +113,11 @@ def endless_extractor(path: Path, force_id: str, source_file: str, hints: dict |
 def greedy_extractor(path: Path, force_id: str, source_file: str, hints: dict | None) -> FileExtraction:
     allocate(4096)
     return FileExtraction(force_id, source_file, "", "csv")
+
+
+def library_choke_extractor(path: Path, force_id: str, source_file: str, hints: dict | None) -> FileExtraction:
+    """A parser library raising an error of no special type on what it was given (pdfminer does this)."""
+    from openpyxl.utils.cell import column_index_from_string
+
+    column_index_from_string("A1")
+    return FileExtraction(force_id, source_file, "", "xlsx")
