@@ -415,7 +415,7 @@ def _pattern_words(spec: _Field) -> tuple[set[str], set[str]]:
             for regex in pattern.all_of:
                 source = regex.pattern.replace("\\w*", "~").replace("\\w+", "~")
                 source = re.sub(r"\\[a-zA-Z]|\(\?[^)]*\)|\[[^\]]*\]", " ", source)
-                for word, plural, stem_mark in re.findall(r"([a-z]{4,})(s\?)?(~)?", source):
+                for word, plural, stem_mark in re.findall(r"([a-z]{4,}?)(s\?)?(~)?(?![a-z])", source):
                     if stem_mark:
                         stems.add(word)
                     else:
