@@ -157,10 +157,12 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _action(gate: Gate, check: str, stage: str, has_row: bool) -> str:
+def _action(gate: Gate, check: str, stage: str, *, can_quarantine: bool) -> str:
+    """The gate's action; a quarantine that cannot hold a row back withholds instead. Only a case row can be
+    held back: not an extracted row (it is judged again as a case), not the whole-table checks, not a
+    failure that names no row (a missing column, a crashed check)."""
     action = gate.action(check, stage)
-    # A failure that names no row (a missing column, a crashed check) cannot be quarantined.
-    return "withhold" if action == "quarantine" and not has_row else action
+    return "withhold" if action == "quarantine" and not can_quarantine else action
 
 
 # --- the stages ----------------------------------------------------------------------------------------
@@ -179,7 +181,7 @@ def validate_extracted(rows: list[ExtractedRow], force_id: str, *, gate: Gate | 
         failures.append(Failure(
             stage="extracted", check=item["check"], column=item["column"], value=_text(item["value"]),
             force_id=row.get("force_id", force_id) or force_id, source_file=row.get("source_file", ""),
-            locator=row.get("locator", ""), action=_action(gate, item["check"], "extracted", bool(row)),
+            locator=row.get("locator", ""), action=_action(gate, item["check"], "extracted", can_quarantine=False),
             message=_message(rule.message, fields),
         ))
     return _sorted(failures)
@@ -231,7 +233,7 @@ def validate_cases(cases: pd.DataFrame, *, allowed_codes: dict[str, tuple[str, .
         failure = Failure(
             stage="cases", check=item["check"], column=item["column"], value=value, force_id=force_id,
             source_file=row.get("source_file", ""), locator=_cell_locator(row, item["column"], cell_locators),
-            action=_action(gate, item["check"], "cases", bool(row)),
+            action=_action(gate, item["check"], "cases", can_quarantine=bool(row)),
             message=_message(gate.rule(item["check"], "cases").message, fields),
             record_id=row.get("record_id", ""),
         )
@@ -258,7 +260,7 @@ def _force_failure(gate: Gate, item: dict, row: dict, published: dict[str, int])
         stage="forces", check=item["check"], column=item["column"], value=value, force_id=force_id,
         source_file=_text(row.get("source_files", "")),
         locator=f"forces table, {force_id or 'row'}, column {item['column']}" if row else "forces table",
-        action=_action(gate, item["check"], "forces", True),
+        action=_action(gate, item["check"], "forces", can_quarantine=False),
         message=_message(gate.rule(item["check"], "forces").message, fields),
     )
 
@@ -279,7 +281,8 @@ def validate_consolidated(cases: pd.DataFrame, forces: pd.DataFrame, *, gate: Ga
         failures.append(Failure(
             stage="consolidated", check=item["check"], column=item["column"], value=value,
             force_id=row.get("force_id", ""), source_file=row.get("source_file", ""),
-            locator=row.get("source_locator", ""), action=_action(gate, item["check"], "consolidated", True),
+            locator=row.get("source_locator", ""),
+            action=_action(gate, item["check"], "consolidated", can_quarantine=False),
             message=_message(gate.rule(item["check"], "consolidated").message, fields),
             record_id=row.get("record_id", ""),
         ))
