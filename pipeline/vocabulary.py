@@ -10,6 +10,7 @@ module only knows how to apply them. Each distinct text is mapped once per ``Voc
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -128,7 +129,8 @@ class Vocabulary:
 
     def map(self, field_name: str, text: str) -> Mapping:
         memo = self._memo[self._field(field_name).name]
-        text = text if isinstance(text, str) else ("" if text is None else str(text))
+        if not isinstance(text, str):   # None or a pandas NaN from an empty cell is an empty text
+            text = "" if text is None or (isinstance(text, float) and math.isnan(text)) else str(text)
         found = memo.get(text)
         if found is None:
             found = memo[text] = self._map(self._fields[field_name], text)

@@ -34,6 +34,20 @@ def test_empty_or_withheld_text_is_not_stated(vocabulary, field_name, text):
     assert (found.code, found.method) == ("not_stated", "empty")
 
 
+@pytest.mark.parametrize("text", ["Withheld under section 40(2)", "Redacted - s40", "Information exempt as personal data"])
+def test_a_withholding_note_with_its_reason_is_still_not_stated(vocabulary, text):
+    assert vocabulary.map("breach_category", text).method == "empty"
+
+
+def test_a_breach_that_is_about_withholding_is_not_taken_for_a_withheld_cell(vocabulary):
+    assert vocabulary.map("breach_category", "Withheld evidence from a court").method != "empty"
+
+
+def test_a_missing_cell_from_a_dataframe_is_an_empty_text(vocabulary):
+    assert vocabulary.map("outcome_category", float("nan")) == Mapping("not_stated", "empty", 1.0)
+    assert vocabulary.map("outcome_category", None) == Mapping("not_stated", "empty", 1.0)
+
+
 def test_a_blank_cell_is_certain_and_a_withheld_one_nearly_so(vocabulary):
     assert vocabulary.map("outcome_category", "").confidence == 1.0
     assert vocabulary.map("outcome_category", "Information withheld").confidence == 0.99
