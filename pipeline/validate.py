@@ -177,10 +177,11 @@ def validate_extracted(rows: list[ExtractedRow], force_id: str, *, gate: Gate | 
     for item in _run(extracted_schema(force_id), frame):
         row = frame.loc[item["index"]].to_dict() if item["index"] is not None else {}
         rule = gate.rule(item["check"], "extracted")
-        fields = {**row, "check": item["check"], "column": item["column"], "value": _text(item["value"])}
+        fields = {**row, "check": item["check"], "column": item["column"], "value": _text(item["value"]),
+                  "folder": force_id}
         failures.append(Failure(
             stage="extracted", check=item["check"], column=item["column"], value=_text(item["value"]),
-            force_id=row.get("force_id", force_id) or force_id, source_file=row.get("source_file", ""),
+            force_id=force_id, source_file=row.get("source_file", ""),
             locator=row.get("locator", ""), action=_action(gate, item["check"], "extracted", can_quarantine=False),
             message=_message(rule.message, fields),
         ))

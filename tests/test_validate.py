@@ -194,15 +194,18 @@ def test_extracted_rows_with_documented_locators_pass():
 def test_extracted_row_faults_are_reported_with_their_locator():
     rows = [row("row 2"), row("row 2"), row("line 7"), row("row 9", force_id="essex"), row("row 10", cells={}),
             row("row 11", source_sha256="")]
-    found = [(f.check, f.locator, f.value, f.action) for f in validate_extracted(rows, "kent")]
+    failures = validate_extracted(rows, "kent")
+    found = [(f.check, f.locator, f.value, f.action) for f in failures]
     assert found == [
-        ("force_matches_folder", "row 9", "essex", "withhold"),
         ("locator_format", "line 7", "line 7", "warn"),
         ("locator_unique", "row 2", "row 2", "warn"),
         ("locator_unique", "row 2", "row 2", "warn"),
+        ("force_matches_folder", "row 9", "essex", "withhold"),
         ("row_has_cells", "row 10", "", "warn"),
         ("sha256_format", "row 11", "", "warn"),
     ]
+    assert {f.force_id for f in failures} == {"kent"}
+    assert failures[3].message == "row read from raw/kent/ says it belongs to force 'essex'"
 
 
 def test_every_code_of_the_vocabulary_passes_the_case_schema():
