@@ -29,6 +29,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from rapidfuzz import fuzz, process
+
 from pipeline.vocabulary import FIELDS, Vocabulary
 
 DEV = ROOT.parent / "shared" / "phrases" / "dev.tsv"
@@ -137,6 +139,27 @@ def print_methods(title: str, results: list[dict[str, dict]]) -> None:
         print(f"   {method:14} {correct:>4}/{auto:<4} right = {correct / auto:.1%}")
 
 
+def threshold_sweep(labelled: list[tuple[str, str, str]], folds: int) -> None:
+    """The whole-text fuzzy stage alone: misspelt copies of the labelled texts against the synonyms (the
+    fold's own texts removed from them); precision of the nearest synonym's code at each threshold."""
+    rng = random.Random(3)
+    items = [(f, misspell(t, rng), c) for f, t, c in labelled for _ in range(2)]
+    scored = []
+    for fold in range(folds):
+        part = [item for item in items if fold_of(item[0], item[1], folds) == fold]
+        originals = [(f, t) for f, t, _c in labelled if fold_of(f, t, folds) == fold]
+        vocabulary = Vocabulary(without_synonyms=originals + [(f, t) for f, t, _c in part])
+        for field_name, text, code in part:
+            spec = vocabulary._fields[field_name]
+            best = process.extractOne(vocabulary.normalise(text, spec), spec.choices, scorer=fuzz.token_sort_ratio)
+            if best:
+                scored.append((best[1], spec.synonyms[best[0]] == code))
+    print(f"\n== whole-text fuzzy threshold (token_sort_ratio), {len(items)} misspelt texts, held back")
+    for threshold in (75, 80, 85, 88, 90, 95):
+        chosen = [right for value, right in scored if value >= threshold]
+        print(f"   >= {threshold}: {len(chosen):>4} matched, {sum(chosen) / max(len(chosen), 1):.1%} right")
+
+
 def timing(labelled: list[tuple[str, str, str]], total: int = 100_000) -> None:
     """100,000 cells drawn with a Zipf-like repetition from the labelled texts and case/space variants
     of them (real returns repeat "Management advice" hundreds of times and a long tail once)."""
@@ -225,7 +248,9 @@ def main(argv: list[str] | None = None) -> int:
                          for item in data.get("rank", []))
         print(f"   person_type from rank cells: {people[True]}/{sum(people.values())} right")
 
-    timing(dev + (read_wordings(WORDINGS) if WORDINGS.exists() else []))
+    everything = dev + (read_wordings(WORDINGS) if WORDINGS.exists() else [])
+    threshold_sweep(everything, args.folds)
+    timing(everything)
     return 0
 
 
