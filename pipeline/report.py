@@ -160,8 +160,10 @@ def validation_document(run: RunRecord, changes: dict, quarantined: pd.DataFrame
     }
 
 
-def _write_json(path: Path, document: dict) -> None:
-    path.write_text(json.dumps(document, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+def _write_json(path: Path, document: dict, *, compact: bool = False) -> None:
+    text = (json.dumps(document, separators=(",", ":"), ensure_ascii=False, default=str) if compact
+            else json.dumps(document, indent=2, ensure_ascii=False, default=str))
+    path.write_text(text + "\n", encoding="utf-8")
 
 
 def write_report(run: RunRecord, cases: pd.DataFrame, reports_dir: Path,
@@ -182,7 +184,7 @@ def write_report(run: RunRecord, cases: pd.DataFrame, reports_dir: Path,
         except (OSError, ValueError):
             previous = None   # an unreadable old snapshot only costs the comparison
     document = validation_document(run, changes_since(previous, current), quarantined)
-    _write_json(run_dir / "snapshot.json", current)
+    _write_json(run_dir / "snapshot.json", current, compact=True)
     _write_json(run_dir / "validation.json", document)
     (run_dir / "index.html").write_text(render_html(document), encoding="utf-8")
     update_latest(reports_dir, run.run_id)
