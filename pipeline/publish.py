@@ -6,12 +6,10 @@ leaves the previous publication untouched. Outputs carry no timestamps: the same
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
 import shutil
-import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -19,10 +17,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from openpyxl import Workbook
 
+from pipeline.office_zip import save_workbook
 from pipeline.records import CASE_COLUMNS, FORCE_COLUMNS
 from pipeline.status import UNANSWERED_STATUSES, campaign
 
-_FIXED_TIME = (1980, 1, 1, 0, 0, 0)     # zip's epoch: XLSX parts carry no wall-clock time
 # Spreadsheet programs run a cell that starts with these as a formula; a leading apostrophe defuses it.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
@@ -127,16 +125,7 @@ def _write_xlsx(cases: pd.DataFrame, forces: pd.DataFrame, path: Path) -> None:
     workbook.properties.created = fixed
     workbook.properties.modified = fixed
     workbook.properties.creator = "foi-pipeline"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    # openpyxl stamps each zip member with the wall clock: rewrite them with a fixed time.
-    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as source, \
-            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            member = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME)
-            member.compress_type = zipfile.ZIP_DEFLATED
-            member.external_attr = 0o600 << 16
-            target.writestr(member, source.read(info.filename))
+    save_workbook(workbook, path)
 
 
 def _field_type(name: str, frame: pd.DataFrame) -> str:
@@ -200,8 +189,8 @@ def methodology_note(cases: pd.DataFrame, forces: pd.DataFrame) -> str:
         "",
         "## The request",
         "",
-        f"Sent by the {info['requester']} to all 43 territorial police forces of England and Wales, covering "
-        f"{info['period']['start']} to {info['period']['end']}:",
+        (f"Sent by the {info['requester']} to all 43 territorial police forces of England and Wales, covering "
+         f"{info['period']['start']} to {info['period']['end']}:"),
         "",
         f"> {info['request_text']}",
         "",

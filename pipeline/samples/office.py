@@ -18,25 +18,12 @@ import docx
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from openpyxl.writer.excel import ExcelWriter
 
+from pipeline.office_zip import freeze_zip, save_workbook
 from pipeline.samples.pdf import FIXED_TIME, Paragraph
 
 Cell = str | int | dt.date
-_ZIP_TIME = (2014, 3, 10, 9, 0, 0)
 _AUTHOR = "Freedom of Information Unit"
-
-
-def freeze_zip(path: Path) -> None:
-    """Rewrite an Office file's zip with every entry stamped at one fixed time, in the same order."""
-    with zipfile.ZipFile(path) as source:
-        entries = [(info, source.read(info.filename)) for info in source.infolist()]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
-        for info, content in entries:
-            frozen = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
-            frozen.compress_type = zipfile.ZIP_DEFLATED
-            frozen.external_attr = 0o600 << 16
-            target.writestr(frozen, content)
 
 
 # ---------------------------------------------------------------- XLSX
@@ -49,13 +36,6 @@ def _new_workbook() -> Workbook:
     workbook.properties.created = naive
     workbook.properties.modified = naive
     return workbook
-
-
-def _save_workbook(workbook: Workbook, path: Path) -> None:
-    # openpyxl's save() overwrites the modified time with now(); ExcelWriter keeps ours.
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(workbook, archive).save()
-    freeze_zip(path)
 
 
 def _fill_sheet(
@@ -129,7 +109,7 @@ def write_xlsx_table(
     worksheet.title = sheet
     locators = _fill_sheet(worksheet, header, rows, title=title, merged_header=merged_header,
                            totals=totals, blank_row_after=blank_row_after)
-    _save_workbook(workbook, path)
+    save_workbook(workbook, path)
     return locators
 
 
@@ -150,7 +130,7 @@ def write_xlsx_sheets(
     locators = {}
     for name, rows in sheets.items():
         locators[name] = _fill_sheet(workbook.create_sheet(name), header, rows)
-    _save_workbook(workbook, path)
+    save_workbook(workbook, path)
     return locators
 
 
