@@ -34,15 +34,20 @@ def snapshot(run: RunRecord, cases: pd.DataFrame) -> dict:
     """What the next run compares against: each force's status and count, each case's codes."""
     rows = {}
     if len(cases):
-        columns = [c for c in SNAPSHOT_FIELDS if c in cases.columns]
-        for record in cases.loc[:, ["record_id", *columns]].to_dict("records"):
-            rows[str(record.pop("record_id"))] = {k: _plain(v) for k, v in record.items()}
+        for record in cases.to_dict("records"):
+            rows[str(record["record_id"])] = [_plain(record.get(name)) for name in SNAPSHOT_FIELDS]
     return {
         "run_id": run.run_id,
         "published": run.published,
         "forces": {f.force_id: {"status": f.response_status, "cases": f.cases} for f in run.forces},
-        "cases": dict(sorted(rows.items())),
+        "fields": list(SNAPSHOT_FIELDS),
+        "cases": dict(sorted(rows.items())),     # record_id -> values in the order of "fields"
     }
+
+
+def _case_codes(snapshot: dict) -> dict[str, dict[str, str]]:
+    fields = snapshot.get("fields", SNAPSHOT_FIELDS)
+    return {rid: dict(zip(fields, values)) for rid, values in snapshot.get("cases", {}).items()}
 
 
 def _plain(value: object) -> str:
@@ -70,7 +75,7 @@ def changes_since(previous: dict | None, current: dict) -> dict:
         return force_id in forces and forces[force_id]["status"] != "no_response"
 
     ids = sorted(set(before_forces) | set(after_forces))
-    before_cases, after_cases = previous.get("cases", {}), current["cases"]
+    before_cases, after_cases = _case_codes(previous), _case_codes(current)
     codes_changed = [
         {"record_id": rid, "force_id": after_cases[rid].get("force_id", ""), "field": name,
          "before": before_cases[rid].get(name, ""), "after": after_cases[rid].get(name, "")}
