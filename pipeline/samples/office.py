@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
