@@ -25,6 +25,9 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+bench: $(STAMP)
+	$(BIN)/python bench/vocabulary_bench.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline schemas tests bench flows.py
 

@@ -23,6 +23,7 @@ from pipeline import progress  # noqa: E402
 from pipeline.cache import return_fingerprint  # noqa: E402
 from pipeline.process import (  # noqa: E402
     ForceOutcome,
+    review_findings,
     consolidate,
     extract_return,
     process_return,
@@ -83,6 +84,7 @@ def consolidate_returns(raw_dir: str = "raw", out_dir: str = "published", report
     started_at = dt.datetime.now(dt.timezone.utc)
     run_id = started_at.strftime("%Y%m%dT%H%M%S%fZ")
     folders, run_findings = discover_returns(Path(raw_dir))
+    run_findings += review_findings(review_path)
     extracted = extract_return_task.map(folders)
     processed = process_return_task.map(folders, extracted, unmapped(review_path))
     index_of = {future: i for i, future in enumerate(processed)}

@@ -25,6 +25,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     import flows  # imported late: Prefect reads its settings at import time
     from pipeline import progress
 
+    from pipeline.vocabulary import VocabularyError, load_vocabulary
+
+    try:
+        load_vocabulary(Path(args.review) if args.review else None)
+    except VocabularyError as error:
+        print(f"foi run: {error}", file=sys.stderr)
+        return EXIT_USAGE
     print(f"foi run: reading returns in {raw}/ for the 43 forces (Prefect starts first; this takes a few "
           f"seconds)", file=sys.stderr, flush=True)
     progress.start(43)
@@ -106,9 +113,13 @@ def _cmd_add_return(args: argparse.Namespace) -> int:
 
 
 def _cmd_map(args: argparse.Namespace) -> int:
-    from pipeline.vocabulary import load_vocabulary, map_lines
+    from pipeline.vocabulary import VocabularyError, load_vocabulary, map_lines
 
-    vocabulary = load_vocabulary(Path(args.review) if args.review else None)
+    try:
+        vocabulary = load_vocabulary(Path(args.review) if args.review else None)
+    except VocabularyError as error:
+        print(f"foi map: {error}", file=sys.stderr)
+        return EXIT_USAGE
     if args.field not in vocabulary.fields:
         print(f"foi map: '{args.field}' is not a vocabulary field; use one of {', '.join(vocabulary.fields)}",
               file=sys.stderr)

@@ -26,7 +26,7 @@ from pipeline.records import (
 from pipeline.returns import ReturnFolder
 from pipeline.status import UNANSWERED_STATUSES, decide_status
 from pipeline.validate import gate_decision, validate_cases, validate_consolidated, validate_extracted
-from pipeline.vocabulary import Mapping, decisions_applied, review_queue
+from pipeline.vocabulary import Mapping, decisions_applied, load_vocabulary, review_queue
 
 REVIEWED_FIELDS = {
     "breach_category": "breach_text",
@@ -112,6 +112,15 @@ def process_return(folder: ReturnFolder, extractions: list[FileExtraction], voca
     ]
     summaries = [replace(extraction, rows=[]) for extraction in extractions]
     return ForceOutcome(summary, published, checked.quarantined, failures, summaries, review_items)
+
+
+def review_findings(review_path: str | None) -> list[Finding]:
+    """Decisions in the review file that cannot be applied (a chosen code that is not a code)."""
+    if not review_path:
+        return []
+    vocabulary = load_vocabulary(Path(review_path))
+    return [Finding("warning", "bad_review_decision", problem, source_file=str(review_path))
+            for problem in vocabulary.review_problems]
 
 
 def unreadable_outcome(folder: ReturnFolder, reason: str) -> ForceOutcome:
