@@ -18,7 +18,7 @@ import pandas as pd
 
 from pipeline.records import RunRecord
 from pipeline.status import UNANSWERED_STATUSES
-from pipeline.validate import natural_key
+from pipeline.validate import Gate, load_gate, natural_key
 
 SCHEMA_VERSION = 1
 SNAPSHOT_FIELDS = ("force_id", "year", "person_type", "rank", "breach_category", "outcome_category", "platform",
@@ -141,7 +141,30 @@ def _quarantined_rows(quarantined: pd.DataFrame | None) -> list[dict]:
     return sorted(rows, key=lambda r: (r["force_id"], r["source_file"], natural_key(r["source_locator"])))
 
 
-def validation_document(run: RunRecord, changes: dict, quarantined: pd.DataFrame | None = None) -> dict:
+def checks_run(failures: list, gate: Gate) -> list[dict]:
+    """Every check of the gate, passed or not, with its action and how often it failed (Data Docs style)."""
+    counts = Counter(f.check for f in failures)
+    forces: dict[str, set[str]] = {}
+    for failure in failures:
+        forces.setdefault(failure.check, set()).add(failure.force_id)
+    rows = {}
+    for key, rule in gate.rules.items():
+        stage, _, check = key.rpartition(".")
+        entry = rows.setdefault(check, {"check": check, "about": rule.about, "actions": {}, "failures": 0,
+                                        "forces_failing": 0})
+        entry["actions"][stage or "*"] = rule.action
+        entry["about"] = entry["about"] or rule.about
+    for check in counts:
+        rows.setdefault(check, {"check": check, "about": "", "actions": {"*": gate.default.action}})
+    for check, entry in rows.items():
+        entry["failures"] = counts.get(check, 0)
+        entry["forces_failing"] = len(forces.get(check, set()) - {""})
+        entry["actions"] = dict(sorted(entry["actions"].items()))
+    return [rows[check] for check in sorted(rows)]
+
+
+def validation_document(run: RunRecord, changes: dict, quarantined: pd.DataFrame | None = None,
+                        gate: Gate | None = None) -> dict:
     """The machine-readable report (docs/validation.md). Forces in force_id order, failures by place."""
     forces = sorted((f.to_dict() for f in run.forces), key=lambda f: f["force_id"])
     for force in forces:
@@ -154,6 +177,7 @@ def validation_document(run: RunRecord, changes: dict, quarantined: pd.DataFrame
             "withheld_reasons": list(run.withheld_reasons), "outputs": list(run.outputs),
         },
         "totals": _totals(run),
+        "checks": checks_run(run.failures, gate or load_gate()),
         "forces": forces,
         "failures": sorted((f.to_dict() for f in run.failures), key=_failure_key),
         "findings": sorted((f.to_dict() for f in run.findings),
@@ -172,7 +196,7 @@ def _write_json(path: Path, document: dict, *, compact: bool = False) -> None:
 
 
 def write_report(run: RunRecord, cases: pd.DataFrame, reports_dir: Path,
-                 quarantined: pd.DataFrame | None = None) -> Path:
+                 quarantined: pd.DataFrame | None = None, gate: Gate | None = None) -> Path:
     """Write reports/<run_id>/{validation.json,index.html,snapshot.json}, move ``latest``; the run's folder.
 
     ``quarantined``: the rows the gate held back (validate_cases' CASE_COLUMNS + reason, check, column, value).
@@ -188,7 +212,7 @@ def write_report(run: RunRecord, cases: pd.DataFrame, reports_dir: Path,
             previous = json.loads((previous_dir / "snapshot.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             previous = None   # an unreadable old snapshot only costs the comparison
-    document = validation_document(run, changes_since(previous, current), quarantined)
+    document = validation_document(run, changes_since(previous, current), quarantined, gate)
     _write_json(run_dir / "snapshot.json", current, compact=True)
     _write_json(run_dir / "validation.json", document)
     (run_dir / "index.html").write_text(render_html(document), encoding="utf-8")
@@ -501,6 +525,14 @@ def _changes_section(changes: dict) -> str:
     return "".join(parts)
 
 
+def _checks_section(checks: list[dict]) -> str:
+    rows = [[c["check"], c["about"], ", ".join(a if s == "*" else f"{s}: {a}" for s, a in c["actions"].items()),
+             _Html(f'<a href="#check={_esc(c["check"])}">{c["failures"]}</a>') if c["failures"] else "passed",
+             c["forces_failing"] or ""] for c in checks]
+    return _table(["Check", "Ensures", "On failure", "Failures", "Forces failing"], rows, numeric=(3, 4),
+                  attrs=' id="checks"')
+
+
 def _quarantine_section(rows: list[dict]) -> str:
     if not rows:
         return "<p>No row was held back.</p>"
@@ -545,6 +577,8 @@ returns from <code>{_esc(run["raw_dir"])}</code>.</p>
 {_chart(document["forces"])}
 <h2>Summary per force</h2>
 {_force_section(document["forces"], document["failures"])}
+<h2>Checks run</h2>
+{_checks_section(document["checks"])}
 <h2>Validation failures</h2>
 {_failures_section(document["failures"])}
 <h2>Rows held back</h2>

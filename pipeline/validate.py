@@ -57,6 +57,7 @@ class GateConfigError(ValueError):
 class Rule:
     action: str
     message: str
+    about: str = ""     # what the check ensures, for the report's list of checks
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ class Gate:
 def _rule(key: str, entry: object) -> Rule:
     if not isinstance(entry, dict) or entry.get("action") not in ACTIONS:
         raise GateConfigError(f"gate.yaml: '{key}' needs an action, one of {', '.join(ACTIONS)}; got {entry!r}")
-    return Rule(entry["action"], str(entry.get("message", "")))
+    return Rule(entry["action"], str(entry.get("message", "")), str(entry.get("about", "")))
 
 
 def load_gate(path: Path | None = None) -> Gate:

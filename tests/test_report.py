@@ -272,3 +272,19 @@ def test_rows_held_back_are_listed_verbatim_with_why(tmp_path):
     page = (run_dir / "index.html").read_text(encoding="utf-8")
     assert ("<td>kent</td><td>kent/misconduct.xlsx</td><td>&#x27;2012&#x27;!A8:E8</td><td>2009</td>"
             "<td>Inappropriate comments on Facebook 2</td>") in page
+
+
+def test_every_check_run_is_listed_with_what_it_ensures_and_how_often_it_failed(tmp_path):
+    run, published = run_record()
+    run_dir = write_report(run, published, tmp_path)
+    checks = {c["check"]: c for c in read(run_dir)["checks"]}
+    assert checks["year_in_period"] == {
+        "check": "year_in_period", "about": "a case's year lies inside the period the force answered for",
+        "actions": {"*": "quarantine"}, "failures": 1, "forces_failing": 1}
+    assert (checks["record_id_unique"]["failures"], checks["record_id_unique"]["actions"]) == (0, {"*": "withhold"})
+    assert checks["locator_unique"]["actions"] == {"extracted": "warn"}
+    assert len(checks) == 28
+    page = (run_dir / "index.html").read_text(encoding="utf-8")
+    assert ("<tr><td>rows_reconcile</td><td>every row read is published or quarantined: read = published + "
+            "quarantined</td><td>withhold</td><td class=n>passed</td><td class=n></td></tr>") in page
+    assert '<td class=n><a href="#check=year_in_period">1</a></td>' in page
