@@ -577,10 +577,10 @@ returns from <code>{_esc(run["raw_dir"])}</code>.</p>
 {_chart(document["forces"])}
 <h2>Summary per force</h2>
 {_force_section(document["forces"], document["failures"])}
-<h2>Checks run</h2>
-{_checks_section(document["checks"])}
 <h2>Validation failures</h2>
 {_failures_section(document["failures"])}
+<h2>Checks run</h2>
+{_checks_section(document["checks"])}
 <h2>Rows held back</h2>
 {_quarantine_section(document["quarantined"])}
 <h2>Review queue</h2>
