@@ -13,14 +13,17 @@ import dataclasses
 import hashlib
 import logging
 import multiprocessing
+import os
 import re
 import resource
+import sys
 import tempfile
 import time
 import traceback
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from multiprocessing import spawn
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -283,16 +286,38 @@ def report_stage(stage: str) -> None:
         _stage_pipe.send(("stage", stage))
 
 
+_MAIN_ENV = "FOI_GUARD_MAIN"
+
+
 def _context() -> multiprocessing.context.BaseContext:
     # forkserver: a clean single-threaded parent for every child (safe under Prefect's threads), with the
     # heavy parsers imported once in the server instead of once per file.
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        # Python 3.11 still re-runs a main *script* in every child (cheap for the `foi` entry point, ~1 s for
-        # `python flows.py`, which imports Prefect); `python -m` mains are skipped.
-        context.set_forkserver_preload(["pipeline.guard", "pipeline.records", "pdfplumber", "openpyxl", "docx"])
-        return context
-    return multiprocessing.get_context("spawn")
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    main_path = spawn.get_preparation_data("guard").get("init_main_from_path")
+    if main_path:
+        os.environ[_MAIN_ENV] = f"{os.getpid()}:{main_path}"
+    context.set_forkserver_preload(["pipeline.guard", "pipeline.records", "pdfplumber", "openpyxl", "docx"])
+    return context
+
+
+def _import_main_in_fork_server() -> None:
+    """Import the parent's main script once in the fork server, so that its children need not.
+
+    Python 3.11's fork server is meant to do this for a ``__main__`` preload, but ``ensure_running`` asks the
+    preparation data for a ``main_path`` key it never has; every child then re-runs the main script (about
+    1 s a file under ``python flows.py``, which imports Prefect). The parent names its script in an
+    environment variable; only a fork server started by that parent acts on it.
+    """
+    parent, _, main_path = os.environ.get(_MAIN_ENV, "").partition(":")
+    if (main_path and parent == str(os.getppid()) and sys.argv == ["-c"]
+            and "multiprocessing.forkserver" in sys.modules and sys.modules["__main__"].__dict__.get("__file__") is None):
+        multiprocessing.process.current_process()._inheriting = True
+        try:
+            spawn.import_main_path(main_path)
+        finally:
+            del multiprocessing.process.current_process()._inheriting
 
 
 def _child_main(pipe, fn: Callable, args: tuple, memory_bytes: int) -> None:
@@ -502,3 +527,6 @@ def guarded_extract(path: Path, force_id: str, source_file: str, hints: dict | N
     if warning is not None:
         outcome.findings.insert(0, warning)
     return outcome
+
+
+_import_main_in_fork_server()

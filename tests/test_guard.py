@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -312,3 +315,28 @@ def test_run_limited_turns_a_raise_or_a_crash_into_a_value(function, args, error
     outcome = run_limited(function, *args, limits=LIMITS, label="bad")
     assert isinstance(outcome, ChildFailure)
     assert (outcome.label, outcome.error) == ("bad", error)
+
+
+def test_a_slow_main_script_is_imported_once_not_once_per_child(tmp_path):
+    # Python 3.11's fork server re-runs the main script in every child unless the guard works round it;
+    # `python flows.py` imports Prefect, which would cost about a second a file.
+    script = tmp_path / "slow_main.py"
+    script.write_text(textwrap.dedent(f"""
+        import sys, time
+        sys.path[:0] = [{str(Path(__file__).parent)!r}, {str(Path(__file__).parents[1])!r}]
+        time.sleep(0.5)  # a main script with heavy imports
+        from hostile.extractors import sleep_then
+        from pipeline.guard import load_limits, run_limited
+
+        if __name__ == "__main__":
+            spent = []
+            for _ in range(4):
+                started = time.monotonic()
+                assert run_limited(sleep_then, 0, "ok", limits=load_limits(), label="x") == "ok"
+                spent.append(time.monotonic() - started)
+            print(" ".join(f"{{s:.3f}}" for s in spent))
+    """))
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60, check=True)
+    first, *later = (float(value) for value in result.stdout.split())
+    assert first > 0.5          # the server imported the script once
+    assert max(later) < 0.3     # the children did not

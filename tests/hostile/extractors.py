@@ -90,6 +90,16 @@ def sleep_then(seconds: float, value: str) -> str:
     return value
 
 
+def child_memory() -> dict[str, int]:
+    """VmSize / VmRSS / VmPeak (kB) of the process, read from /proc."""
+    fields = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in {"VmSize", "VmRSS", "VmPeak"}:
+            fields[key] = int(value.split()[0])
+    return fields
+
+
 def fail(message: str) -> None:
     raise ValueError(message)
 
