@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import openpyxl
@@ -340,3 +341,18 @@ def test_a_slow_main_script_is_imported_once_not_once_per_child(tmp_path):
     first, *later = (float(value) for value in result.stdout.split())
     assert first > 0.5          # the server imported the script once
     assert max(later) < 0.3     # the children did not
+
+
+def test_guarded_extractions_run_side_by_side_from_threads(tmp_path):
+    # Prefect's thread pool extracts several returns at once; each call gets its own child and its own answer.
+    builds = [builders.table_pdf, builders.table_xlsx, builders.truncated_pdf, builders.encrypted_xlsx,
+              builders.table_docx, builders.image_only_pdf, builders.table_csv, builders.entity_bomb_docx]
+    paths = []
+    for number, builder in enumerate(builds):
+        (tmp_path / str(number)).mkdir()
+        paths.append(builder(tmp_path / str(number)))
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        extractions = list(pool.map(guarded, paths))
+    assert [(e.kind, [f.code for f in e.findings], len(e.rows)) for e in extractions] == [
+        ("table", [], 3), ("table", [], 3), ("unknown", ["corrupt_file"], 0), ("unknown", ["password_protected"], 0),
+        ("table", [], 3), ("needs_ocr", ["needs_ocr"], 0), ("table", [], 3), ("unknown", ["xml_entity_bomb"], 0)]
