@@ -23,7 +23,9 @@ from pipeline.records import (
     ForceSummary,
     RunRecord,
 )
-from pipeline.returns import ReturnFolder
+from pipeline.guard import guarded_extract
+from pipeline.privacy import screen_cases
+from pipeline.returns import ReturnFolder, sha256_file
 from pipeline.status import UNANSWERED_STATUSES, decide_status
 from pipeline.validate import gate_decision, validate_cases, validate_consolidated, validate_extracted
 from pipeline.vocabulary import Mapping, decisions_applied, load_vocabulary, review_queue
@@ -49,22 +51,17 @@ class ForceOutcome:
 
 
 def extract_return(folder: ReturnFolder) -> list[FileExtraction]:
-    """Read every file of one return. The expensive step, and the one cached across runs."""
+    """Read every file of one return, each in a limited child process (``pipeline.guard``).
+
+    The expensive step, and the one cached across runs. A file the disk cannot give us raises
+    ``OSError`` here, so the task can retry; a file that is merely bad becomes an error finding.
+    """
     extractions = []
     for path in folder.files:
+        sha256_file(path)
         source_file = f"{folder.force_id}/{path.name}"
-        try:
-            extraction = extract_file(path, folder.force_id, source_file, folder.manifest.hints_for(path.name))
-        except Exception as error:  # noqa: BLE001 - an extractor bug must not cost the other forces
-            extraction = FileExtraction(folder.force_id, source_file, "", path.suffix.lstrip(".").lower())
-            extraction.findings.append(Finding(
-                "error", "extractor_failed",
-                f"{source_file}: the {extraction.file_format or 'file'} reader stopped with "
-                f"{type(error).__name__}: {error}. Nothing was read from this file; please report it "
-                f"with the file attached.",
-                force_id=folder.force_id, source_file=source_file,
-            ))
-        extractions.append(extraction)
+        extractions.append(guarded_extract(path, folder.force_id, source_file,
+                                           folder.manifest.hints_for(path.name), extract_file))
     return extractions
 
 
@@ -172,10 +169,21 @@ class Consolidation:
     run: RunRecord
 
 
+def _personal_data_finding(hit: dict) -> Finding:
+    action = "withheld from the published text" if hit["withheld"] else "published after review"
+    return Finding(
+        "warning", "personal_data",
+        f"Possible personal data ({hit['kind']}) in {hit['column']} of {hit['record_id']}: {action}. "
+        f"Check it; to publish after review, list the record id in schemas/privacy.yaml.",
+        force_id=hit["force_id"], source_file=hit["source_file"], locator=hit["source_locator"],
+        value=hit["match"],
+    )
+
+
 def consolidate(outcomes: list[ForceOutcome], run_findings: list[Finding], *, run_id: str, started_at: str,
                 raw_dir: Path, published_dir: Path, gate=None, review_threshold: float = 0.8) -> Consolidation:
     """Join the forces, check the whole, and decide whether it may be published."""
-    cases = cases_table(outcomes)
+    cases, personal_data = screen_cases(cases_table(outcomes))
     forces = forces_table(outcomes)
     quarantined_frames = [o.quarantined for o in outcomes if len(o.quarantined)]
     quarantined = pd.concat(quarantined_frames, ignore_index=True) if quarantined_frames else pd.DataFrame()
@@ -194,7 +202,8 @@ def consolidate(outcomes: list[ForceOutcome], run_findings: list[Finding], *, ru
         withheld_reasons=reasons,
         forces=[o.summary for o in sorted(outcomes, key=lambda o: o.summary.ons_code)],
         failures=failures,
-        findings=run_findings,
+        findings=run_findings + [_personal_data_finding(hit) for hit in personal_data],
+        personal_data=personal_data,
         review_queue=queue,
         review_decisions_applied=decisions_applied(mapped),
     )

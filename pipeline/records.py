@@ -226,6 +226,7 @@ class RunRecord:
     findings: list[Finding] = field(default_factory=list)   # run-level (unknown folders ...)
     review_queue: list[dict] = field(default_factory=list)  # {field, text, count, forces, suggested_code}
     review_decisions_applied: list[dict] = field(default_factory=list)  # {field, text, code, cases}
+    personal_data: list[dict] = field(default_factory=list)  # screening hits (pipeline.privacy)
     outputs: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
