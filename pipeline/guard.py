@@ -412,6 +412,9 @@ def classify_error(error: BaseException) -> tuple[str, str]:
     def describe(link: BaseException) -> str:
         return f"{type(link).__name__}: {link}".strip().rstrip(":")[:200]
 
+    for link in chain:  # lxml (python-docx) refuses entity expansion with a syntax error that says so
+        if type(link).__name__ == "XMLSyntaxError" and "entity" in str(link).lower():
+            return "xml_entity_bomb", describe(link)
     for class_names, code in _ERROR_CODES:
         for link in chain:  # the typed error tells more than the wrapper pdfplumber puts around it
             if {klass.__name__ for klass in type(link).__mro__} & class_names:

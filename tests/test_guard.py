@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 from hostile import builders, extractors
 
+from pipeline import guard
 from pipeline.guard import (
     ChildFailure,
     LimitExceeded,
@@ -356,3 +357,18 @@ def test_guarded_extractions_run_side_by_side_from_threads(tmp_path):
     assert [(e.kind, [f.code for f in e.findings], len(e.rows)) for e in extractions] == [
         ("table", [], 3), ("table", [], 3), ("unknown", ["corrupt_file"], 0), ("unknown", ["password_protected"], 0),
         ("table", [], 3), ("needs_ocr", ["needs_ocr"], 0), ("table", [], 3), ("unknown", ["xml_entity_bomb"], 0)]
+
+
+@pytest.mark.parametrize(
+    ("builder", "extract", "file_format", "detail_start"),
+    [
+        (builders.entity_bomb_xlsx, extractors.xlsx_table, "xlsx", "EntitiesForbidden"),
+        (builders.entity_bomb_docx, extractors.docx_table, "docx", "XMLSyntaxError: Maximum entity amplification"),
+    ],
+)
+def test_an_entity_bomb_that_got_past_the_precheck_is_still_refused_by_the_parser(tmp_path, builder, extract,
+                                                                                  file_format, detail_start):
+    # Defence in depth: openpyxl parses through defusedxml, python-docx through lxml's amplification limit.
+    outcome = run_limited(guard._extract_checked, builder(tmp_path), FORCE, "west-mercia/response", None, extract,
+                          file_format, "", LIMITS, limits=LIMITS, label="bomb")
+    assert [(f.code, f.value.startswith(detail_start)) for f in outcome.findings] == [("xml_entity_bomb", True)]
