@@ -48,7 +48,7 @@ FORMAT_NAMES = {
     "pdf": "a PDF", "xlsx": "an Excel workbook (XLSX)", "docx": "a Word document (DOCX)",
     "ooxml_encrypted": "an encrypted Office file", "xls": "an old Excel workbook (XLS)",
     "doc": "an old Word document (DOC)", "ole_other": "an OLE container that is neither Excel nor Word",
-    "html": "an HTML page", "csv": "a CSV table", "text": "plain text", "zip_other": "a zip archive",
+    "html": "an HTML page", "xml_spreadsheet": "an Excel 2003 XML spreadsheet", "csv": "a CSV table", "text": "plain text", "zip_other": "a zip archive",
     "empty": "empty", "unknown": "of an unknown format",
 }
 
@@ -167,15 +167,20 @@ def _sniff_ole(path: Path) -> str:
 
 
 def _sniff_text(head: bytes) -> str:
-    if b"\x00" in head:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode Text" export, often named .xls
+        text = head[: len(head) // 2 * 2].decode("utf-16", errors="replace")
+    elif b"\x00" in head:
         return "unknown"
-    try:
-        text = head.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = head.decode("cp1252", errors="replace")
+    else:
+        try:
+            text = head.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = head.decode("cp1252", errors="replace")
     start = text.lstrip()[:512].lower()
     if start.startswith(("<!doctype html", "<html", "<table", "<meta")) or "<html" in start:
         return "html"
+    if start.startswith("<?xml") and "urn:schemas-microsoft-com:office:spreadsheet" in text[:4096].lower():
+        return "xml_spreadsheet"
     if start.startswith(("<?xml", "{\\rtf")):
         return "unknown"
     lines = [line for line in text.splitlines()[:20] if line.strip()]

@@ -70,6 +70,9 @@ def test_a_limit_that_is_not_positive_is_refused():
         (builders.docx_as_pdf, "response.pdf", "docx"),
         (builders.truncated_xlsx, "response.xlsx", "xlsx"),
         (builders.truncated_pdf, "response.pdf", "pdf"),
+        (builders.unicode_text_as_xls, "response.xls", "csv"),
+        (builders.xml_spreadsheet_as_xls, "response.xls", "xml_spreadsheet"),
+        (builders.junk_as_xlsx, "response.xlsx", "unknown"),
     ],
 )
 def test_sniff_format_reads_the_bytes_not_the_extension(tmp_path, builder, name, true_format):
@@ -163,6 +166,9 @@ def test_a_sound_return_is_read_in_the_child_unchanged(tmp_path, builder, name, 
          "is password-protected: ask the force for an unprotected copy."),
         (builders.html_as_xls, "response.xls", "unsupported_format",
          "is really an HTML page, which the pipeline cannot read: ask the force to export it as XLSX, CSV or PDF."),
+        (builders.xml_spreadsheet_as_xls, "response.xls", "unsupported_format",
+         "is really an Excel 2003 XML spreadsheet, which the pipeline cannot read: ask the force to export it as"
+         " XLSX, CSV or PDF."),
         (builders.zip_bomb_xlsx, "response.xlsx", "zip_bomb",
          ("expands far beyond its size (210 MB uncompressed against 200 MB), so it was not opened:"
          " ask the force to send it again, or check it by hand.")),

@@ -236,3 +236,20 @@ def blank_pdf(folder: Path, name: str = "response.pdf") -> Path:
 
 def junk_as_xlsx(folder: Path, name: str = "response.xlsx") -> Path:
     return _write(folder, name, bytes(range(256)) * 8)
+
+
+def unicode_text_as_xls(folder: Path, name: str = "response.xls") -> Path:
+    """Excel's "Unicode Text" export: UTF-16 with a byte-order mark, tab-separated, still named .xls."""
+    lines = ["\t".join(cells) for cells in (HEADER, *ROWS)]
+    return _write(folder, name, "\r\n".join(lines).encode("utf-16"))
+
+
+def xml_spreadsheet_as_xls(folder: Path, name: str = "response.xls") -> Path:
+    """Excel 2003 XML (SpreadsheetML), which records systems still export with an .xls name."""
+    rows = "".join("<Row>" + "".join(f'<Cell><Data ss:Type="String">{c}</Data></Cell>' for c in cells) + "</Row>"
+                   for cells in (HEADER, *ROWS))
+    document = ('<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+                '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+                'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">'
+                f'<Worksheet ss:Name="2014"><Table>{rows}</Table></Worksheet></Workbook>')
+    return _write(folder, name, document.encode())
