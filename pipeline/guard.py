@@ -220,7 +220,7 @@ def precheck(path: Path, limits: Limits, force_id: str = "", source_file: str = 
         if problem:
             return finding(*problem)
     expected = EXTENSION_FORMATS.get(path.suffix.lower())
-    if true_format in {"unknown", "zip_other", "ole_other"} and expected and not expected & {"csv", "text"}:
+    if true_format in {"unknown", "zip_other", "ole_other"} and expected:
         return finding("corrupt_file", f"its bytes are not {FORMAT_NAMES[min(expected)]}")
     if true_format not in READABLE_AS:
         return finding("unsupported_format", FORMAT_NAMES[true_format])

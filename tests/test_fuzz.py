@@ -7,7 +7,9 @@ The case count and what became of the cases are printed at the end of the module
 from __future__ import annotations
 
 import collections
+import io
 import tempfile
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -40,10 +42,12 @@ def _real_extractors():
     return [*found, pytest.param(extract_file, id="pipeline.extract")]
 
 
-@st.composite
-def mutated_sample(draw) -> tuple[str, bytes]:
-    suffix = draw(st.sampled_from(sorted(SAMPLES)))
-    content = bytearray(SAMPLES[suffix])
+# The part of each container whose XML the parsers read most: mutating it inside a sound zip reaches the XML
+# parsers instead of stopping at the zip layer.
+XML_PARTS = {".xlsx": "xl/worksheets/sheet1.xml", ".docx": "word/document.xml"}
+
+
+def _mutate(draw, content: bytearray) -> bytes:
     for _ in range(draw(st.integers(1, 4))):
         mutation = draw(st.sampled_from(["flip", "truncate", "insert", "zero_run"]))
         position = draw(st.integers(0, max(len(content) - 1, 0)))
@@ -55,7 +59,18 @@ def mutated_sample(draw) -> tuple[str, bytes]:
             content[position:position] = draw(st.binary(min_size=1, max_size=64))
         elif mutation == "zero_run":
             content[position : position + draw(st.integers(1, 512))] = b"\x00" * 16
-    return suffix, bytes(content)
+    return bytes(content)
+
+
+@st.composite
+def mutated_sample(draw) -> tuple[str, str, bytes]:
+    suffix = draw(st.sampled_from(sorted(SAMPLES)))
+    if suffix in XML_PARTS and draw(st.booleans()):
+        part = XML_PARTS[suffix]
+        with zipfile.ZipFile(io.BytesIO(SAMPLES[suffix])) as archive:
+            xml = _mutate(draw, bytearray(archive.read(part)))
+        return suffix, "xml", builders._replace_part(SAMPLES[suffix], part, lambda handle: handle.write(xml))
+    return suffix, "bytes", _mutate(draw, bytearray(SAMPLES[suffix]))
 
 
 @pytest.mark.parametrize("extract", _real_extractors())
@@ -63,7 +78,7 @@ def mutated_sample(draw) -> tuple[str, bytes]:
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(sample=mutated_sample())
 def test_a_mutated_return_always_comes_back_as_a_typed_extraction(extract, sample):
-    suffix, content = sample
+    suffix, layer, content = sample
     with tempfile.TemporaryDirectory(prefix="foi-fuzz-") as folder:
         path = Path(folder) / f"response{suffix}"
         path.write_bytes(content)
@@ -73,12 +88,12 @@ def test_a_mutated_return_always_comes_back_as_a_typed_extraction(extract, sampl
     assert all(isinstance(finding, Finding) for finding in extraction.findings)
     assert all(finding.severity in {"error", "warning", "info"} for finding in extraction.findings)
     errors = [finding.code for finding in extraction.findings if finding.severity == "error"]
-    OUTCOMES[(suffix, errors[0] if errors else f"read: {extraction.kind}")] += 1
+    OUTCOMES[(f"{suffix} {layer}", errors[0] if errors else f"read: {extraction.kind}")] += 1
 
 
 def test_print_the_fuzz_case_count(capsys):
     with capsys.disabled():
         print(f"\nfuzz: {sum(OUTCOMES.values())} mutated files through guarded_extract")
         for (suffix, outcome), count in sorted(OUTCOMES.items()):
-            print(f"  {suffix:6} {outcome:28} {count}")
+            print(f"  {suffix:11} {outcome:28} {count}")
     assert sum(OUTCOMES.values()) >= CASES_PER_EXTRACTOR

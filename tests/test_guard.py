@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import subprocess
 import sys
 import textwrap
@@ -209,12 +210,16 @@ def test_a_pdf_with_no_text_and_no_images_is_reported_as_damaged_not_as_a_scan(t
         " damaged): ask the force to send it again.")
 
 
-def test_junk_bytes_with_an_office_extension_are_a_damaged_file(tmp_path):
-    extraction = guarded(builders.junk_as_xlsx(tmp_path))
+@pytest.mark.parametrize(
+    ("name", "described"),
+    [("response.xlsx", "an Excel workbook (XLSX)"), ("response.pdf", "a PDF"), ("response.csv", "a CSV table")],
+)
+def test_junk_bytes_under_a_known_extension_are_a_damaged_file(tmp_path, name, described):
+    extraction = guarded(builders.junk_as_xlsx(tmp_path, name))
     assert [(f.code, f.message) for f in extraction.findings] == [(
         "corrupt_file",
-        ("west-mercia/response.xlsx from west-mercia is truncated or damaged (its bytes are not an Excel workbook"
-        " (XLSX)): ask the force to send it again."))]
+        f"west-mercia/{name} from west-mercia is truncated or damaged (its bytes are not {described}): ask the"
+        " force to send it again.")]
 
 
 def test_an_error_raised_inside_a_parser_library_means_a_damaged_file(tmp_path):
@@ -300,6 +305,7 @@ def test_run_limited_kills_c_code_that_a_thread_timeout_could_not_stop():
     assert time.monotonic() - started < 2.0
     assert isinstance(outcome, LimitExceeded)
     assert (outcome.label, outcome.limit, outcome.allowed, outcome.stage) == ("regex", "time", "1 s", "starting")
+    assert multiprocessing.active_children() == []   # killed and reaped, not left running
 
 
 def test_run_limited_stops_an_allocation_past_the_memory_limit():
