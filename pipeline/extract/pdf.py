@@ -1,0 +1,263 @@
+"""PDF returns with pdfplumber: ruled tables, unruled (text-aligned) tables, tables that span pages.
+
+pdfplumber's traps are ours to handle: its default ``lines`` strategy finds no unruled table, so an
+unruled table is rebuilt from word positions under a header found by meaning; it never stitches a
+table across pages, so a table continues onto the next page when the columns line up (with or without
+a repeated header); covered cells of a merge come back as ``None``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pdfplumber
+
+from pipeline.extract.grid import clean_cell, column_roles, header_score, is_total_row, merge_header_rows
+from pipeline.extract.headers import header_role, normalise_heading
+from pipeline.extract.letter import classify_text
+from pipeline.records import ExtractedRow, FileExtraction, Finding, TableSummary
+
+_PAGE_FOOTER = re.compile(r"^\s*page\s+\d+(\s+of\s+\d+)?\s*$", re.IGNORECASE)
+_LINE_TOLERANCE = 3.0     # words whose tops differ by less than this are on one line (points)
+_CELL_GAP = 9.0           # a wider gap between words of a header line starts a new header cell
+_WRAP_GAP = 0.8           # lines closer than this many text heights are one wrapped row
+
+
+@dataclass
+class _Table:
+    """A table being read, possibly over several pages."""
+
+    number: int
+    header: list[str]
+    roles: list[str]
+    columns: list[float]          # left x of each column (unruled tables)
+    ruled: bool
+    rows: int = 0
+    first_page: int = 0
+    last_page: int = 0
+    first_column_numeric: bool | None = None
+
+
+def _lines(words: list[dict]) -> list[list[dict]]:
+    lines: list[list[dict]] = []
+    for word in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
+        if lines and abs(lines[-1][0]["top"] - word["top"]) < _LINE_TOLERANCE:
+            lines[-1].append(word)
+        else:
+            lines.append([word])
+    return [sorted(line, key=lambda w: w["x0"]) for line in lines]
+
+
+def _header_cells(line: list[dict]) -> list[tuple[float, str]]:
+    cells: list[tuple[float, list[str], float]] = []
+    for word in line:
+        if cells and word["x0"] - cells[-1][2] < _CELL_GAP:
+            cells[-1][1].append(word["text"])
+            cells[-1] = (cells[-1][0], cells[-1][1], word["x1"])
+        else:
+            cells.append((word["x0"], [word["text"]], word["x1"]))
+    return [(x0, " ".join(texts)) for x0, texts, _ in cells]
+
+
+def _assign(line: list[dict], columns: list[float]) -> list[str] | None:
+    """Words of one line into columns; None when a word straddles a column edge (prose, not a row)."""
+    cells = [[] for _ in columns]
+    for word in line:
+        index = max((i for i, x in enumerate(columns) if word["x0"] >= x - 2), default=None)
+        if index is None:
+            return None
+        if index + 1 < len(columns) and word["x1"] > columns[index + 1] - 1:
+            return None
+        cells[index].append(word["text"])
+    return [" ".join(c) for c in cells]
+
+
+def _is_number_like(text: str) -> bool:
+    return bool(re.search(r"\d", text or ""))
+
+
+def _ruled_tables(page) -> list[list[list[str]]]:
+    grids = []
+    for table in page.find_tables():
+        rows = table.extract()
+        grids.append([[clean_cell(c) for c in row] for row in rows])
+    return grids
+
+
+class _Reader:
+    def __init__(self, extraction: FileExtraction, hints: dict):
+        self.extraction = extraction
+        self.hints = hints
+        self.current: _Table | None = None
+        self.count = 0
+
+    # --- emitting rows ------------------------------------------------------------------------
+    def _emit(self, page_no: int, cells: list[str]) -> None:
+        table = self.current
+        e = self.extraction
+        if not any(cells) or [normalise_heading(c) for c in cells] == [normalise_heading(h) for h in table.header]:
+            return
+        if is_total_row(cells):
+            e.findings.append(Finding("info", "totals_row_skipped",
+                                      f"{e.source_file}: a totals row on page {page_no} was not read as a case.",
+                                      e.force_id, e.source_file, f"page {page_no}", " | ".join(cells)))
+            return
+        table.rows += 1
+        table.last_page = page_no
+        locator = f"page {page_no}, table {table.number}, row {table.rows}"
+        row = ExtractedRow(e.force_id, e.source_file, e.source_sha256, locator, raw_text=" | ".join(cells))
+        for c, text in enumerate(cells):
+            role = table.roles[c] if c < len(table.roles) else ""
+            if role:
+                row.cells[role] = text
+                row.cell_locators[role] = f"{locator}, column {c + 1}"
+            elif text:
+                row.extra[table.header[c] if c < len(table.header) else f"column {c + 1}"] = text
+        e.rows.append(row)
+
+    def _start(self, header: list[str], columns: list[float], ruled: bool, page_no: int) -> None:
+        self._finish()
+        self.count += 1
+        roles = column_roles(header, self.hints.get("columns"))
+        self.current = _Table(self.count, header, roles, columns, ruled, first_page=page_no, last_page=page_no)
+
+    def _finish(self) -> None:
+        table = self.current
+        if table is None:
+            return
+        pages = (f"page {table.first_page}" if table.first_page == table.last_page
+                 else f"pages {table.first_page}-{table.last_page}")
+        e = self.extraction
+        e.tables.append(TableSummary(f"{pages}, table {table.number}", table.header,
+                                     dict(zip(table.header, table.roles, strict=False)), table.rows,
+                                     page=table.first_page))
+        for heading, role in zip(table.header, table.roles, strict=False):
+            if heading and not role:
+                e.findings.append(Finding("warning", "unknown_column",
+                                          f"{e.source_file}: column '{heading}' ({pages}) was not understood; "
+                                          f"give it a role in return.yaml.", e.force_id, e.source_file, pages,
+                                          heading))
+        self.current = None
+
+    # --- ruled ---------------------------------------------------------------------------------
+    def ruled_page(self, page_no: int, grids: list[list[list[str]]]) -> None:
+        for grid in grids:
+            start = 0
+            scored = [header_score(r) for r in grid[:5]]
+            best = max(range(len(scored)), key=lambda i: scored[i]) if scored else 0
+            if scored and scored[best] >= 2:
+                header = merge_header_rows(grid, best)
+                same = (self.current is not None and self.current.ruled
+                        and [normalise_heading(h) for h in header]
+                        == [normalise_heading(h) for h in self.current.header])
+                if not same:
+                    self._start(header, [], True, page_no)
+                start = best + (2 if header != grid[best] else 1)
+            elif not (self.current and self.current.ruled and len(grid[0]) == len(self.current.header)):
+                continue   # a ruled box that is not a table of cases
+            for cells in grid[start:]:
+                self._emit(page_no, cells)
+
+    # --- unruled -------------------------------------------------------------------------------
+    def unruled_page(self, page_no: int, lines: list[list[dict]]) -> None:
+        """Rows rebuilt from word positions. Lines closer than a fraction of the text height belong to
+        one row (a wrapped cell, in any column); a wider gap starts a new row."""
+        pending: list[str] | None = None
+        in_header = False
+        previous_bottom = None
+        for line in lines:
+            text = " ".join(w["text"] for w in line)
+            if _PAGE_FOOTER.match(text):
+                continue
+            top = min(w["top"] for w in line)
+            bottom = max(w["bottom"] for w in line)
+            height = max(w["bottom"] - w["top"] for w in line)
+            close = previous_bottom is not None and top - previous_bottom < _WRAP_GAP * height
+            cells = _header_cells(line)
+            if sum(1 for _, c in cells if header_role(c)) >= 2 and header_score([c for _, c in cells]) >= 2:
+                if pending is not None:
+                    self._emit(page_no, pending)
+                    pending = None
+                header = [c for _, c in cells]
+                same = self.current is not None and not self.current.ruled and \
+                    [normalise_heading(h) for h in header] == [normalise_heading(h) for h in self.current.header]
+                if not same:
+                    self._start(header, [x for x, _ in cells], False, page_no)
+                    in_header = True
+                else:
+                    in_header = "repeat"
+                previous_bottom = bottom
+                continue
+            if self.current is None or self.current.ruled:
+                previous_bottom = bottom
+                continue
+            assigned = _assign(line, self.current.columns)
+            if assigned is None:
+                if pending is not None:
+                    self._emit(page_no, pending)
+                    pending = None
+                if self.current.rows:       # prose after the table ends it
+                    self._finish()
+                in_header = False
+                previous_bottom = bottom
+                continue
+            if in_header and close:
+                if in_header is True:       # a heading wrapped over two lines
+                    self.current.header = [(h + " " + a).strip() if a else h
+                                           for h, a in zip(self.current.header, assigned, strict=False)]
+                    self.current.roles = column_roles(self.current.header, self.hints.get("columns"))
+                previous_bottom = bottom
+                continue
+            in_header = False
+            if close and pending is not None:
+                pending = [(p + " " + a).strip() if a else p for p, a in zip(pending, assigned, strict=False)]
+            else:
+                first = assigned[0]
+                numeric = self.current.first_column_numeric
+                if numeric is not None and first and _is_number_like(first) != numeric:
+                    previous_bottom = bottom
+                    continue            # a letterhead line on a continuation page, not a row
+                if pending is not None:
+                    self._emit(page_no, pending)
+                if numeric is None and first:
+                    self.current.first_column_numeric = _is_number_like(first)
+                pending = assigned
+            previous_bottom = bottom
+        if pending is not None:
+            self._emit(page_no, pending)
+
+
+def extract_pdf(path: Path, force_id: str, source_file: str, sha256: str, hints: dict) -> FileExtraction:
+    extraction = FileExtraction(force_id, source_file, sha256, "pdf")
+    reader = _Reader(extraction, hints)
+    texts = []
+    wanted = set(hints.get("pages") or [])
+    with pdfplumber.open(path) as pdf:
+        for page_no, page in enumerate(pdf.pages, start=1):
+            if wanted and page_no not in wanted:
+                continue
+            texts.append(page.extract_text() or "")
+            grids = _ruled_tables(page)
+            if grids and any(header_score(r) >= 2 for g in grids for r in g[:5]) or \
+                    (grids and reader.current is not None and reader.current.ruled):
+                reader.ruled_page(page_no, grids)
+            else:
+                words = page.extract_words(keep_blank_chars=False)
+                reader.unruled_page(page_no, _lines(words))
+            page.close()
+    reader._finish()
+    text = "\n".join(texts)
+    letter = classify_text(text)
+    if extraction.rows:
+        extraction.kind = "partial" if letter.kind in ("refused", "partial") else "table"
+    elif not text.strip():
+        extraction.kind = "needs_ocr"
+        extraction.findings.append(Finding("error", "needs_ocr", f"{source_file} has no text layer (a scan): it "
+                                           f"needs OCR or a person to key it in.", force_id, source_file))
+    else:
+        extraction.kind = letter.kind
+    extraction.refusal_basis, extraction.evidence = letter.sections, letter.evidence
+    extraction.period_start, extraction.period_end = letter.period_start, letter.period_end
+    return extraction

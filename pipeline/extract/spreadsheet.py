@@ -1,0 +1,114 @@
+"""XLSX/XLSM with openpyxl (normal mode: merged cells need it), legacy XLS with xlrd.
+
+Each sheet is a grid; a sheet named for a year ("2013") gives that year to its rows. Merged cells are
+forward-filled from their top-left cell on purpose. Formulas are read as Excel last calculated them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import warnings
+from pathlib import Path
+
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
+from pipeline.extract.grid import Grid, rows_from_grid
+from pipeline.extract.letter import classify_text
+from pipeline.records import FileExtraction, Finding
+
+_YEAR_SHEET = re.compile(r"^\s*(?:year\s*)?((?:19|20)\d\d)(?:\s*[-/]\s*\d{2,4})?\s*$", re.IGNORECASE)
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _quote(sheet: str) -> str:
+    return "'" + sheet.replace("'", "''") + "'"
+
+
+def _sheet_grid(ws, formulas) -> tuple[Grid, list[tuple[int, int]]]:
+    rows = [[_cell_text(c) for c in row] for row in ws.iter_rows(values_only=True)]
+    missing_cache = []
+    if formulas is not None:
+        for r, row in enumerate(formulas.iter_rows(values_only=True)):
+            for c, value in enumerate(row):
+                if isinstance(value, str) and value.startswith("=") and not rows[r][c]:
+                    missing_cache.append((r, c))
+    for merged in ws.merged_cells.ranges:
+        top = rows[merged.min_row - 1][merged.min_col - 1]
+        for r in range(merged.min_row - 1, merged.max_row):
+            for c in range(merged.min_col - 1, merged.max_col):
+                if r < len(rows) and c < len(rows[r]) and not rows[r][c]:
+                    rows[r][c] = top
+    name = _quote(ws.title)
+    width = max((len(r) for r in rows), default=1)
+    context = {}
+    year = _YEAR_SHEET.match(ws.title)
+    if year:
+        context["year"] = year.group(1)
+    grid = Grid(
+        rows=rows,
+        row_locator=lambda r: f"{name}!A{r + 1}:{get_column_letter(width)}{r + 1}",
+        cell_locator=lambda r, c: f"{name}!{get_column_letter(c + 1)}{r + 1}",
+        where=f"sheet {name}",
+        sheet=ws.title,
+        context=context,
+    )
+    return grid, missing_cache
+
+
+def extract_spreadsheet(path: Path, force_id: str, source_file: str, sha256: str, hints: dict) -> FileExtraction:
+    extraction = FileExtraction(force_id, source_file, sha256, path.suffix.lstrip(".").lower() or "xlsx")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        workbook = load_workbook(path, data_only=True)
+        formulas = load_workbook(path, data_only=False)
+    wanted = hints.get("sheets")
+    texts = []
+    for ws in workbook.worksheets:
+        if wanted and ws.title not in wanted:
+            continue
+        if ws.sheet_state != "visible":
+            extraction.findings.append(Finding("info", "hidden_sheet_skipped",
+                                               f"{source_file}: hidden sheet '{ws.title}' was not read.",
+                                               force_id, source_file, f"sheet {_quote(ws.title)}"))
+            continue
+        grid, missing = _sheet_grid(ws, formulas[ws.title])
+        for r, c in missing:
+            extraction.findings.append(Finding("warning", "formula_without_value",
+                                               f"{source_file}: {grid.cell_locator(r, c)} holds a formula with no "
+                                               f"saved value; it was read as empty.",
+                                               force_id, source_file, grid.cell_locator(r, c)))
+        hidden_rows = [i for i, d in ws.row_dimensions.items() if d.hidden]
+        rows, table, findings = rows_from_grid(grid, force_id=force_id, source_file=source_file, sha256=sha256,
+                                               hints=hints)
+        extraction.findings += findings
+        if table is not None:
+            if hidden_rows:
+                extraction.findings.append(Finding("info", "hidden_rows_used",
+                                                   f"{source_file}: sheet '{ws.title}' has hidden rows "
+                                                   f"{hidden_rows[:10]}; they were read like the others.",
+                                                   force_id, source_file, grid.where))
+            extraction.rows += rows
+            extraction.tables.append(table)
+        else:
+            texts.append(" ".join(" ".join(c for c in row if c) for row in grid.rows))
+    if extraction.rows:
+        extraction.kind = "table"
+    else:
+        letter = classify_text("\n".join(texts))
+        extraction.kind, extraction.refusal_basis, extraction.evidence = letter.kind, letter.sections, letter.evidence
+    workbook.close()
+    formulas.close()
+    return extraction
