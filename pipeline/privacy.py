@@ -52,6 +52,7 @@ def load_privacy(path: Path | None = None) -> PrivacyRules:
         "titles": alternation(config["titles"]),
         "street_types": alternation(config["street_types"]),
         "not_names": alternation(config["not_names"]),
+        "given_names": alternation(config["given_names"]),
     }
     pieces["postcode"] = config["postcode"]
     pieces["name_word"] = _fill(config["name_word"], pieces)

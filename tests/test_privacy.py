@@ -28,6 +28,8 @@ WITHHELD = "[withheld: personal data]"
         ("Insp McDonald", "officer_name", "Insp McDonald"),
         ("Mrs Patel", "person_name", "Mrs Patel"),
         ("messages to Mr. O'Brien", "person_name", "Mr. O'Brien"),
+        ("John Smith posted racist comments", "person_name", "John Smith"),
+        ("comments about Karen O'Neill on Facebook", "person_name", "Karen O'Neill"),
         ("collar number 4521", "collar_number", "collar number 4521"),
         ("warrant no. 123456", "collar_number", "warrant no. 123456"),
         ("PC 4521 posted", "collar_number", "PC 4521"),
@@ -56,7 +58,7 @@ def test_personal_data_is_found_with_its_kind_and_span(text, kind, match):
         "FOI/16295", "7175_16", "S40(2) applies", "31/02/2023", "Date recorded 12/03/2013",
         "between 01/01/12 and 27/06/16", "1x Written warning", "3x Reflective practice requires improvement",
         "police staff in the top pay grade (8+) £31,437 to £62,332",
-        "Sergeant posted racist comments on Facebook",
+        "Sergeant posted racist comments on Facebook", "Paul", "James Facebook", "Officer David was spoken to",
     ],
 )
 def test_the_words_of_the_domain_are_not_personal_data(text):
