@@ -384,3 +384,35 @@ def test_an_entity_bomb_that_got_past_the_precheck_is_still_refused_by_the_parse
     outcome = run_limited(guard._extract_checked, builder(tmp_path), FORCE, "west-mercia/response", None, extract,
                           file_format, "", LIMITS, limits=LIMITS, label="bomb")
     assert [(f.code, f.value.startswith(detail_start)) for f in outcome.findings] == [("xml_entity_bomb", True)]
+
+
+@pytest.mark.parametrize(
+    ("builder", "kind", "codes", "rows"),
+    [
+        (builders.table_pdf, "table", [], 3),
+        (builders.table_xlsx, "table", [], 3),
+        (builders.table_docx, "table", [], 3),
+        (builders.table_csv, "table", [], 3),
+        (builders.empty_file, "unknown", ["empty_file"], 0),
+        (builders.truncated_pdf, "unknown", ["corrupt_file"], 0),
+        (builders.truncated_xlsx, "unknown", ["corrupt_file"], 0),
+        (builders.garbled_xlsx, "unknown", ["corrupt_file"], 0),
+        (builders.encrypted_pdf, "unknown", ["password_protected"], 0),
+        (builders.encrypted_xlsx, "unknown", ["password_protected"], 0),
+        (builders.html_as_xls, "unknown", ["unsupported_format"], 0),
+        (builders.csv_as_xls, "table", ["extension_mismatch"], 3),
+        (builders.docx_as_pdf, "table", ["extension_mismatch"], 3),
+        (builders.image_only_pdf, "needs_ocr", ["needs_ocr"], 0),
+        (builders.zip_bomb_xlsx, "unknown", ["zip_bomb"], 0),
+        (builders.entity_bomb_xlsx, "unknown", ["xml_entity_bomb"], 0),
+        (builders.entity_bomb_docx, "unknown", ["xml_entity_bomb"], 0),
+        (builders.huge_sheet_xlsx, "unknown", ["too_many_rows"], 0),
+        (builders.huge_pdf, "unknown", ["too_many_pages"], 0),
+    ],
+)
+def test_the_pipelines_own_extractor_under_the_guard(tmp_path, builder, kind, codes, rows):
+    from pipeline.extract import extract_file
+
+    extraction = guarded(builder(tmp_path), extract=extract_file)
+    assert (extraction.kind, [f.code for f in extraction.findings], len(extraction.rows)) == (kind, codes, rows)
+    assert all(f.source_file == extraction.source_file for f in extraction.findings)
