@@ -164,3 +164,63 @@ def test_a_listed_word_that_yaml_reads_as_a_boolean_is_refused(tmp_path):
     (tmp_path / "privacy.yaml").write_text(config, encoding="utf-8")
     with pytest.raises(ValueError, match=r"every listed word must be a string \(quote it\)"):
         load_privacy(tmp_path / "privacy.yaml")
+
+
+# --- End to end: a seeded return through extraction, mapping, screening and publication -----------------
+
+SEEDED_ROWS = [
+    ("Year", "Rank", "Nature of allegation", "Outcome"),
+    ("2012", "PC", "PC 1234 Smith posted racist comments on Facebook", "Dismissed"),
+    ("2013", "Sergeant", "Sent messages to Mrs Patel, 14 Acacia Avenue, Leeds LS1 4AB", "Final written warning"),
+    ("2013", "Police Staff", "Inappropriate comments made via Twitter", "Written warning (contact 07700 900123)"),
+]
+SEEDED_MATCHES = ["PC 1234 Smith", "Mrs Patel", "14 Acacia Avenue, Leeds LS1 4AB", "07700 900123"]
+
+
+def test_a_seeded_return_is_published_without_its_personal_data(tmp_path):
+    import openpyxl
+
+    from pipeline.extract import extract_file
+    from pipeline.guard import guarded_extract
+    from pipeline.normalise import normalise_rows
+    from pipeline.publish import publish
+    from pipeline.records import FORCE_COLUMNS
+    from pipeline.vocabulary import load_vocabulary
+
+    raw = tmp_path / "raw" / "west-mercia"
+    raw.mkdir(parents=True)
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "2014"
+    for cells in SEEDED_ROWS:
+        workbook.active.append(list(cells))
+    workbook.save(raw / "response.xlsx")
+
+    extraction = guarded_extract(raw / "response.xlsx", "west-mercia", "west-mercia/response.xlsx", None,
+                                 extract_file)
+    cases = normalise_rows(extraction.rows, load_vocabulary(tmp_path / "review.yaml"))
+    screened, hits = screen_cases(cases)
+    forces = pd.DataFrame([{**{column: "" for column in FORCE_COLUMNS}, "force_id": "west-mercia",
+                            "force_name": "West Mercia Police", "response_status": "responded", "cases": 3,
+                            "rows_read": 3, "rows_published": 3, "rows_quarantined": 0}])
+    published = publish(screened, forces, tmp_path / "published")
+
+    assert [(h["kind"], h["match"], h["source_locator"]) for h in hits] == [
+        ("officer_name", "PC 1234 Smith", "'2014'!A2:D2"),
+        ("person_name", "Mrs Patel", "'2014'!A3:D3"),
+        ("address", "14 Acacia Avenue, Leeds LS1 4AB", "'2014'!A3:D3"),
+        ("phone", "07700 900123", "'2014'!A4:D4"),
+    ]
+    assert screened["breach_category"].tolist() == cases["breach_category"].tolist()
+    published_text = ""
+    for path in published:
+        if path.suffix == ".xlsx":
+            book = openpyxl.load_workbook(path, read_only=True)
+            published_text += " ".join(str(v) for sheet in book for row in sheet.iter_rows(values_only=True)
+                                       for v in row)
+            book.close()
+        elif path.suffix == ".parquet":
+            published_text += pd.read_parquet(path).to_csv()
+        else:
+            published_text += path.read_text(encoding="utf-8")
+    assert WITHHELD in published_text
+    assert [match for match in SEEDED_MATCHES if match in published_text] == []
