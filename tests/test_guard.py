@@ -416,3 +416,17 @@ def test_the_pipelines_own_extractor_under_the_guard(tmp_path, builder, kind, co
     extraction = guarded(builder(tmp_path), extract=extract_file)
     assert (extraction.kind, [f.code for f in extraction.findings], len(extraction.rows)) == (kind, codes, rows)
     assert all(f.source_file == extraction.source_file for f in extraction.findings)
+
+
+@pytest.mark.slow
+def test_the_guard_changes_nothing_on_the_sample_corpus():
+    from pipeline.extract import extract_file
+
+    files = sorted(p for p in (Path(__file__).parents[1] / "raw").glob("*/*")
+                   if p.is_file() and p.name != "return.yaml")
+    if not files:
+        pytest.skip("the sample corpus is not generated (make sample-corpus)")
+    for path in files:
+        source_file = f"{path.parent.name}/{path.name}"
+        direct = extract_file(path, path.parent.name, source_file, None)
+        assert guarded_extract(path, path.parent.name, source_file, None, extract_file, LIMITS) == direct
