@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 try:
     from pipeline.process import consolidate, extract_return, process_return
@@ -112,9 +113,10 @@ def test_a_withheld_run_leaves_the_previous_publication_byte_identical(tmp_path)
     before = digests(out)
 
     add_faults(raw)
+    config = yaml.safe_load((Path(__file__).resolve().parents[1] / "schemas" / "gate.yaml").read_text("utf-8"))
+    config["checks"]["year_in_period"]["action"] = "withhold"
     strict = tmp_path / "gate.yaml"
-    strict.write_text((Path(__file__).resolve().parents[1] / "schemas" / "gate.yaml").read_text(encoding="utf-8")
-                      .replace("  year_in_period:\n    action: quarantine", "  year_in_period:\n    action: withhold"))
+    strict.write_text(yaml.safe_dump(config), encoding="utf-8")
     second = run_pipeline(raw, out, reports, "20261123T110000Z", gate_path=strict)
     assert second["run"]["published"] is False
     assert second["run"]["withheld_reasons"] == [
