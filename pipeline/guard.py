@@ -12,12 +12,14 @@ import csv
 import dataclasses
 import hashlib
 import logging
+import math
 import multiprocessing
 import os
 import re
 import resource
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import zipfile
@@ -325,11 +327,13 @@ def _import_main_in_fork_server() -> None:
             del multiprocessing.process.current_process()._inheriting
 
 
-def _child_main(pipe, fn: Callable, args: tuple, memory_bytes: int) -> None:
+def _child_main(pipe, fn: Callable, args: tuple, memory_bytes: int, cpu_seconds: int) -> None:
     global _stage_pipe
     _stage_pipe = pipe
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    # The parent kills the child at the timeout; CPU time ends it even if the parent died first.
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
     try:
         result = fn(*args)
         pipe.send(("ok", result))
@@ -341,6 +345,28 @@ def _child_main(pipe, fn: Callable, args: tuple, memory_bytes: int) -> None:
         pipe.close()
 
 
+_start_lock = threading.Lock()
+
+
+def _start(child: multiprocessing.process.BaseProcess) -> None:
+    """Start ``child``, also from a daemonic process such as a Dask worker.
+
+    multiprocessing refuses children to a daemonic process lest they be orphaned when it is terminated;
+    ours are killed by their parent at the timeout and by RLIMIT_CPU if the parent is gone, so the flag is
+    lifted for the moment of the start.
+    """
+    current = multiprocessing.current_process()
+    with _start_lock:
+        daemonic = current.daemon
+        if daemonic:
+            current.daemon = False
+        try:
+            child.start()
+        finally:
+            if daemonic:
+                current.daemon = True
+
+
 def run_limited(fn: Callable[..., T], *args: Any, limits: Limits, label: str) -> T | LimitExceeded | ChildFailure:
     """``fn(*args)`` in a child process under ``limits.timeout_s`` and ``limits.memory_mb``.
 
@@ -350,9 +376,16 @@ def run_limited(fn: Callable[..., T], *args: Any, limits: Limits, label: str) ->
     """
     context = _context()
     reader, writer = context.Pipe(duplex=False)
-    child = context.Process(target=_child_main, args=(writer, fn, args, int(limits.memory_mb * MB)), daemon=True)
+    child = context.Process(target=_child_main, daemon=True,
+                            args=(writer, fn, args, int(limits.memory_mb * MB), math.ceil(limits.timeout_s) + 5))
     started = time.monotonic()
-    child.start()
+    try:
+        _start(child)
+    except (OSError, AssertionError, ValueError) as error:
+        reader.close()
+        writer.close()
+        return ChildFailure(label, f"could not start a child process ({type(error).__name__}: {error})",
+                            "starting", 0.0)
     writer.close()
     stage = "starting"
     try:

@@ -430,3 +430,18 @@ def test_the_guard_changes_nothing_on_the_sample_corpus():
         source_file = f"{path.parent.name}/{path.name}"
         direct = extract_file(path, path.parent.name, source_file, None)
         assert guarded_extract(path, path.parent.name, source_file, None, extract_file, LIMITS) == direct
+
+
+def test_the_child_has_a_cpu_limit_in_case_its_parent_dies_before_the_timeout():
+    assert run_limited(extractors.cpu_limit, limits=LIMITS.with_(timeout_s=2.5), label="cpu") == (8, 13)
+
+
+def test_a_daemonic_worker_process_can_still_extract_under_the_guard(tmp_path):
+    # Dask's worker processes are daemonic, and multiprocessing refuses children to those by default.
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    worker = context.Process(target=extractors.guard_from_a_daemon, args=(str(builders.table_csv(tmp_path)), results),
+                             daemon=True)
+    worker.start()
+    assert results.get(timeout=60) == (True, "table", 3, [])
+    worker.join(10)

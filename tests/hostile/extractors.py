@@ -131,3 +131,20 @@ def library_choke_extractor(path: Path, force_id: str, source_file: str, hints: 
 
     column_index_from_string("A1")
     return FileExtraction(force_id, source_file, "", "xlsx")
+
+
+def cpu_limit() -> tuple[int, int]:
+    import resource
+
+    return resource.getrlimit(resource.RLIMIT_CPU)
+
+
+def guard_from_a_daemon(path: str, results) -> None:
+    """What a Dask worker does: guarded extraction from a daemonic process."""
+    import multiprocessing
+
+    from pipeline.guard import guarded_extract
+
+    extraction = guarded_extract(Path(path), "west-mercia", "west-mercia/response.csv", None, csv_table)
+    results.put((multiprocessing.current_process().daemon, extraction.kind, len(extraction.rows),
+                 [f.code for f in extraction.findings]))
