@@ -347,14 +347,15 @@ def prefect_artifacts(run: RunRecord) -> None:
 # --- index.html: one self-contained page (inline CSS, JS and SVG; every text escaped) -----------------
 
 _CSS = """
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:1200px;color:#1d1d1f;padding:0 16px}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:1320px;color:#1d1d1f;padding:0 16px}
 h1{font-size:22px;margin-bottom:4px}h2{font-size:18px;margin-top:32px;border-bottom:1px solid #ddd}
 .banner{padding:10px 14px;border-radius:6px;margin:12px 0}.ok{background:#e6f4ea;border:1px solid #8bc49a}
 .withheld{background:#fdecea;border:1px solid #e0877f}
 .cards{display:flex;flex-wrap:wrap;gap:10px}.card{border:1px solid #ddd;border-radius:6px;padding:8px 12px;min-width:120px}
 .card b{display:block;font-size:20px}
-table{border-collapse:collapse;width:100%;margin:8px 0}th,td{border-bottom:1px solid #eee;padding:4px 6px;
-text-align:left;vertical-align:top}th{background:#f6f6f6;position:sticky;top:0}td.n{text-align:right}
+table{border-collapse:collapse;width:100%;margin:8px 0;font-size:13px}th,td{border-bottom:1px solid #eee;padding:4px 6px;
+text-align:left;vertical-align:top}
+.wide{overflow-x:auto}.nw{white-space:nowrap}th{background:#f6f6f6;position:sticky;top:0}td.n{text-align:right}
 .muted{color:#777}.a-withhold{color:#b3261e;font-weight:600}.a-quarantine{color:#a15c00}.a-warn{color:#555}
 .filters select{margin-right:10px}code{font-size:12px}
 """
@@ -404,7 +405,7 @@ def _table(headers: list[str], rows: list[list[object]], numeric: tuple[int, ...
     body = "".join(
         "<tr>" + "".join(f"<td{' class=n' if i in numeric else ''}>{_esc(v)}</td>" for i, v in enumerate(row))
         + "</tr>" for row in rows)
-    return f"<table{attrs}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f'<div class="wide"><table{attrs}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
 def _chart(forces: list[dict]) -> str:
@@ -448,8 +449,11 @@ def _force_section(forces: list[dict], failures: list[dict]) -> str:
              _Html(f'<a href="#force={_esc(f["force_id"])}">{f["rows_quarantined"]}</a>')
              if f["force_id"] in failing else f["rows_quarantined"],
              "\u2014" if f["cases"] is None else f["cases"],
-             f"{f['period_start']} to {f['period_end']}" if f["period_start"] or f["period_end"] else "",
-             "; ".join(f["source_files"]), len(f["findings"]), f.get("extraction", "")]
+             _Html(f"<span class=nw>{_esc(f['period_start'])}</span> to<br>"
+                   f"<span class=nw>{_esc(f['period_end'])}</span>")
+             if f["period_start"] or f["period_end"] else "",
+             _Html("<br>".join(_esc(name) for name in f["source_files"])), len(f["findings"]),
+             f.get("extraction", "")]
             for f in sorted(forces, key=lambda f: f["force_name"])]
     return _table(["Force", "ONS code", "Status", "Refusal basis", "Grain", "Rows read", "Published",
                    "Quarantined", "Cases", "Period", "Source files", "Findings", "Extraction"],
@@ -477,7 +481,8 @@ def _failures_section(failures: list[dict]) -> str:
                    ("Action", "Stage", "Check", "Force", "Source file", "Locator", "Column", "Value", "Message"))
     return (f'<div class="filters">{filters} <span class="muted"><span id="failures-shown">{len(failures)}'
             f'</span> of {len(failures)} shown</span></div>'
-            f'<table id="failures"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>')
+            f'<div class="wide"><table id="failures"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+            '</div>')
 
 
 def _findings_section(document: dict) -> str:
