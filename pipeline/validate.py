@@ -312,7 +312,11 @@ def _sorted(failures: list[Failure]) -> list[Failure]:
 
 
 def gate_decision(failures: list[Failure], gate: Gate | None = None) -> tuple[bool, list[str]]:
-    """(publish?, why withheld): one reason per withholding check, with its count and first instance."""
+    """(publish?, why withheld): one reason per withholding check, with its count and first instance.
+
+    The gate already chose each failure's action when it was validated; ``gate`` is accepted so callers can
+    pass the one they validated with, and is not consulted again.
+    """
     by_check: dict[str, list[Failure]] = {}
     for failure in failures:
         if failure.action == "withhold":
