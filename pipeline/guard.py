@@ -451,7 +451,7 @@ def classify_error(error: BaseException) -> tuple[str, str]:
         return f"{type(link).__name__}: {link}".strip().rstrip(":")[:200]
 
     for link in chain:  # lxml (python-docx) refuses entity expansion with a syntax error that says so
-        if type(link).__name__ == "XMLSyntaxError" and "entity" in str(link).lower():
+        if type(link).__name__ == "XMLSyntaxError" and re.search(r"amplification|entity reference loop", str(link)):
             return "xml_entity_bomb", describe(link)
     for class_names, code in _ERROR_CODES:
         for link in chain:  # the typed error tells more than the wrapper pdfplumber puts around it

@@ -267,7 +267,7 @@ def test_a_parse_that_runs_past_the_time_limit_is_stopped_and_named(tmp_path):
     started = time.monotonic()
     extraction = guarded(builders.table_csv(tmp_path), limits, extract=extractors.endless_extractor)
     elapsed = time.monotonic() - started
-    assert 1.5 <= elapsed < 3.0
+    assert 1.5 <= elapsed < 4.0
     finding = extraction.findings[0]
     assert (finding.code, extraction.kind) == ("time_limit", "unknown")
     assert finding.message.startswith("west-mercia/response.csv from west-mercia took too long to read (stopped at"
@@ -302,7 +302,7 @@ def test_run_limited_returns_the_childs_result():
 def test_run_limited_kills_c_code_that_a_thread_timeout_could_not_stop():
     started = time.monotonic()
     outcome = run_limited(extractors.backtrack, 40, limits=LIMITS.with_(timeout_s=1), label="regex")
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < 3.0
     assert isinstance(outcome, LimitExceeded)
     assert (outcome.label, outcome.limit, outcome.allowed, outcome.stage) == ("regex", "time", "1 s", "starting")
     assert multiprocessing.active_children() == []   # killed and reaped, not left running
@@ -338,7 +338,7 @@ def test_a_slow_main_script_is_imported_once_not_once_per_child(tmp_path):
     script.write_text(textwrap.dedent(f"""
         import sys, time
         sys.path[:0] = [{str(Path(__file__).parent)!r}, {str(Path(__file__).parents[1])!r}]
-        time.sleep(0.5)  # a main script with heavy imports
+        time.sleep(1.0)  # a main script with heavy imports
         from hostile.extractors import sleep_then
         from pipeline.guard import load_limits, run_limited
 
@@ -352,8 +352,8 @@ def test_a_slow_main_script_is_imported_once_not_once_per_child(tmp_path):
     """))
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60, check=True)
     first, *later = (float(value) for value in result.stdout.split())
-    assert first > 0.5          # the server imported the script once
-    assert max(later) < 0.3     # the children did not
+    assert first > 1.0          # the server imported the script once
+    assert max(later) < 0.5     # the children did not
 
 
 def test_guarded_extractions_run_side_by_side_from_threads(tmp_path):
