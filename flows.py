@@ -59,9 +59,9 @@ def extract_return_task(folder: ReturnFolder) -> list[FileExtraction]:
 
 @task(name="process-return", task_run_name="process-{folder.force.force_id}", cache_policy=NO_CACHE)
 def process_return_task(folder: ReturnFolder, extractions: list[FileExtraction],
-                        review_path: str | None) -> ForceOutcome:
+                        review_path: str | None, gate_path: str | None = None) -> ForceOutcome:
     vocabulary = load_vocabulary(Path(review_path) if review_path else None)
-    return process_return(folder, extractions, vocabulary, load_gate())
+    return process_return(folder, extractions, vocabulary, load_gate(Path(gate_path) if gate_path else None))
 
 
 def make_task_runner(kind: str = "thread", dask_address: str | None = None, max_workers: int = MAX_WORKERS):
@@ -79,14 +79,14 @@ def make_task_runner(kind: str = "thread", dask_address: str | None = None, max_
 
 @flow(name="foi-consolidate", task_runner=ThreadPoolTaskRunner(max_workers=MAX_WORKERS))
 def consolidate_returns(raw_dir: str = "raw", out_dir: str = "published", reports_dir: str = "reports",
-                        review_path: str | None = "review/decisions.csv") -> dict:
+                        review_path: str | None = "review/decisions.csv", gate_path: str | None = None) -> dict:
     """Every force's return in raw/ to one validated, published dataset and an audit report."""
     started_at = dt.datetime.now(dt.timezone.utc)
     run_id = started_at.strftime("%Y%m%dT%H%M%S%fZ")
     folders, run_findings = discover_returns(Path(raw_dir))
     run_findings += review_findings(review_path)
     extracted = extract_return_task.map(folders)
-    processed = process_return_task.map(folders, extracted, unmapped(review_path))
+    processed = process_return_task.map(folders, extracted, unmapped(review_path), unmapped(gate_path))
     index_of = {future: i for i, future in enumerate(processed)}
     outcomes: list[ForceOutcome] = []
     for future in as_completed(processed):
@@ -103,7 +103,7 @@ def consolidate_returns(raw_dir: str = "raw", out_dir: str = "published", report
         cases = "" if summary.cases is None else f", {summary.cases} cases"
         progress.advance(f"{folder.force_id}: {summary.response_status}{cases}")
 
-    gate = load_gate()
+    gate = load_gate(Path(gate_path) if gate_path else None)
     result = consolidate(outcomes, run_findings, run_id=run_id,
                          started_at=started_at.isoformat(timespec="seconds"),
                          raw_dir=Path(raw_dir), published_dir=Path(out_dir), gate=gate)
@@ -111,7 +111,7 @@ def consolidate_returns(raw_dir: str = "raw", out_dir: str = "published", report
         result.run.outputs = [str(p) for p in publish(result.cases, result.forces, Path(out_dir))]
     if review_path:
         write_review_file(result.run.review_queue, Path(review_path))
-    run_dir = write_report(result.run, result.cases, Path(reports_dir))
+    run_dir = write_report(result.run, result.cases, Path(reports_dir), quarantined=result.quarantined, gate=gate)
     prefect_artifacts(result.run)
     statuses = result.forces["response_status"].value_counts().sort_index().to_dict()
     return {

@@ -25,11 +25,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     import flows  # imported late: Prefect reads its settings at import time
     from pipeline import progress
 
+    from pipeline.validate import GateConfigError, load_gate
     from pipeline.vocabulary import VocabularyError, load_vocabulary
 
     try:
         load_vocabulary(Path(args.review) if args.review else None)
-    except VocabularyError as error:
+        load_gate(Path(args.gate) if args.gate else None)
+    except (VocabularyError, GateConfigError, OSError) as error:
         print(f"foi run: {error}", file=sys.stderr)
         return EXIT_USAGE
     print(f"foi run: reading returns in {raw}/ for the 43 forces (Prefect starts first; this takes a few "
@@ -39,7 +41,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         runner = flows.make_task_runner(args.task_runner, args.dask_address)
         flow = flows.consolidate_returns.with_options(task_runner=runner)
         outcome = flow(raw_dir=str(raw), out_dir=args.out, reports_dir=args.reports,
-                       review_path=args.review or None)
+                       review_path=args.review or None, gate_path=args.gate or None)
     finally:
         progress.stop()
     statuses = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in outcome["statuses"].items())
@@ -171,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default="published")
     run.add_argument("--reports", default="reports")
     run.add_argument("--review", default="review/decisions.csv", help="review decisions file ('' for none)")
+    run.add_argument("--gate", default=None, help="publication gate file (default schemas/gate.yaml)")
     run.add_argument("--task-runner", choices=("thread", "dask"), default="thread")
     run.add_argument("--dask-address", default=None, help="tcp://host:8786 of an existing Dask scheduler")
     run.set_defaults(handler=_cmd_run)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -142,3 +143,57 @@ def test_bad_file_in_one_force_is_reported_by_name_while_the_others_publish(pref
     durham = next(f for f in report["forces"] if f["force_id"] == "durham")
     messages = " ".join(f["message"] for f in durham["findings"] if f["severity"] == "error")
     assert f"durham/{victim.name}" in messages
+
+
+def test_a_review_decision_changes_every_case_with_that_text_and_survives_a_rerun(prefect_server, tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    review = tmp_path / "decisions.csv"
+    text = "Words of Advice"
+    review.write_text("field,text,count,forces,suggested_code,chosen_code,note\n"
+                      f"outcome_category,{text},,,,other,a person decided\n", encoding="utf-8")
+    for attempt in ("first", "rerun"):
+        out = tmp_path / f"published-{attempt}"
+        outcome = run_flow(raw, out, tmp_path / "reports", review)
+        assert outcome["published"] is True
+        cases = [r for r in _read_csv(out / "cases.csv") if r["outcome_text"].lower() == text.lower()]
+        assert len(cases) > 1
+        assert {(r["outcome_category"], r["outcome_method"]) for r in cases} == {("other", "review")}
+    import json
+
+    report = json.loads((Path(outcome["report"]).parent / "validation.json").read_text(encoding="utf-8"))
+    applied = report["review_decisions_applied"]
+    assert {d["code"] for d in applied} == {"other"}
+    assert sum(d["cases"] for d in applied) == len(cases)
+    assert "a person decided" in review.read_text(encoding="utf-8")
+
+
+def test_a_withheld_run_exits_1_and_leaves_the_last_publication_untouched(prefect_server, tmp_path):
+    import yaml
+
+    from pipeline.cli import main
+
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW, raw)
+    out, reports = tmp_path / "published", tmp_path / "reports"
+    assert run_flow(raw, out, reports)["published"] is True
+    before = _digests(out)
+
+    answer = raw / "suffolk" / "FOI 000413-14.csv"
+    lines = answer.read_bytes().split(b"\n")
+    lines[1] = re.sub(rb"/20(09|1[0-4])", b"/2016", lines[1], count=1)
+    answer.write_bytes(b"\n".join(lines))
+    gate = yaml.safe_load((Path(__file__).resolve().parents[1] / "schemas" / "gate.yaml").read_text("utf-8"))
+    gate["checks"]["year_in_period"]["action"] = "withhold"
+    strict = tmp_path / "strict-gate.yaml"
+    strict.write_text(yaml.safe_dump(gate), encoding="utf-8")
+
+    status = main(["run", "--raw", str(raw), "--out", str(out), "--reports", str(reports), "--review", "",
+                   "--gate", str(strict)])
+    assert status == 1
+    assert _digests(out) == before
+    import json
+
+    document = json.loads((reports / "latest" / "validation.json").read_text(encoding="utf-8"))
+    assert document["run"]["published"] is False
+    assert any("year_in_period" in reason for reason in document["run"]["withheld_reasons"])
