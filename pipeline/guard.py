@@ -323,6 +323,8 @@ def _import_main_in_fork_server() -> None:
         multiprocessing.process.current_process()._inheriting = True
         try:
             spawn.import_main_path(main_path)
+        except Exception:  # noqa: BLE001, S110 - then each child imports it, and fails, as without this
+            pass
         finally:
             del multiprocessing.process.current_process()._inheriting
 
@@ -542,15 +544,20 @@ def guarded_extract(path: Path, force_id: str, source_file: str, hints: dict | N
     """Sniff, pre-check, then ``extract`` in a limited child. Always a ``FileExtraction``, never an exception."""
     limits = limits or load_limits()
     try:
-        sha256 = file_sha256(path)
-        true_format = sniff_format(path)
-        warning = precheck(path, limits, force_id, source_file)
-    except OSError as error:
+        return _guarded_extract(Path(path), force_id, source_file, hints, extract, limits)
+    except Exception as error:  # noqa: BLE001 - the guard's own failure must not cost the other forces
         return _error_extraction(force_id, source_file, "", "unknown", limits, "extract_failed",
                                  f"{type(error).__name__}: {error}")
+
+
+def _guarded_extract(path: Path, force_id: str, source_file: str, hints: dict | None, extract: Callable,
+                     limits: Limits) -> FileExtraction:
+    true_format = sniff_format(path)
+    warning = precheck(path, limits, force_id, source_file)
+    too_large = warning is not None and warning.code == "file_too_large"
+    sha256 = "" if too_large else file_sha256(path)  # hashing a runaway file would be the slow part
     if warning is not None and warning.severity == "error":
-        extraction = FileExtraction(force_id, source_file, sha256, true_format, findings=[warning])
-        return extraction
+        return FileExtraction(force_id, source_file, sha256, true_format, findings=[warning])
     with tempfile.TemporaryDirectory(prefix="foi-guard-") as scratch:
         readable = path
         if warning is not None:  # the extension lies: let the extractor see the file as what it is

@@ -445,3 +445,17 @@ def test_a_daemonic_worker_process_can_still_extract_under_the_guard(tmp_path):
     worker.start()
     assert results.get(timeout=60) == (True, "table", 3, [])
     worker.join(10)
+
+
+def test_a_file_that_vanishes_is_a_finding_not_a_traceback(tmp_path):
+    extraction = guarded(tmp_path / "response.pdf")
+    assert (extraction.kind, [f.code for f in extraction.findings]) == ("unknown", ["extract_failed"])
+    assert extraction.findings[0].value.startswith("FileNotFoundError: [Errno 2] No such file or directory")
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path):
+    extraction = guarded(builders.table_pdf(tmp_path), LIMITS.with_(max_file_mb=0.001))
+    assert (extraction.source_sha256, [f.code for f in extraction.findings]) == ("", ["file_too_large"])
+    assert extraction.findings[0].message == (
+        "west-mercia/response.pdf from west-mercia is 0.0 MB against 0.001 MB, over the limit: check it is the"
+        " return, or raise max_file_mb in schemas/limits.yaml.")
