@@ -36,7 +36,7 @@ def extract_docx(path: Path, force_id: str, source_file: str, sha256: str, hints
         if summary is not None:
             extraction.rows += found
             extraction.tables.append(summary)
-    text = "\n".join(p.text for p in document.paragraphs)
+    text = "\n\n".join(p.text for p in document.paragraphs)   # a paragraph always ends a sentence
     letter = classify_text(text)
     if extraction.rows:
         extraction.kind = "partial" if letter.kind in ("refused", "partial") else "table"

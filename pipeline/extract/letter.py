@@ -35,13 +35,30 @@ def _phrases() -> dict:
     return document
 
 
+def paragraphs(text: str) -> list[str]:
+    """Lines rejoined into paragraphs. A PDF breaks every wrapped line; a line much shorter than the
+    page's longest ends its paragraph (letterheads, addresses, the last line of a paragraph)."""
+    lines = [line.strip() for line in (text or "").splitlines()]
+    width = max((len(line) for line in lines), default=0)
+    found, current = [], []
+    for line in lines:
+        if line:
+            current.append(line)
+        if current and (not line or len(line) < 0.6 * width):
+            found.append(" ".join(current))
+            current = []
+    if current:
+        found.append(" ".join(current))
+    return found
+
+
 def sentences(text: str) -> list[str]:
-    flat = re.sub(r"[ \t]*\n[ \t]*", "\n", text or "")
     parts = []
-    for block in _SENTENCE_END.split(flat):
-        sentence = " ".join(block.split())
-        if sentence:
-            parts.append(sentence)
+    for paragraph in paragraphs(text):
+        for block in _SENTENCE_END.split(paragraph):
+            sentence = " ".join(block.split())
+            if sentence:
+                parts.append(sentence)
     return parts
 
 

@@ -229,16 +229,27 @@ class _Reader:
             self._emit(page_no, pending)
 
 
+def _page_list(pages: list[int]) -> str:
+    if not pages:
+        return "the file is"
+    shown = ", ".join(str(p) for p in pages[:12]) + (" ..." if len(pages) > 12 else "")
+    return f"page {shown} is" if len(pages) == 1 else f"pages {shown} are"
+
+
 def extract_pdf(path: Path, force_id: str, source_file: str, sha256: str, hints: dict) -> FileExtraction:
     extraction = FileExtraction(force_id, source_file, sha256, "pdf")
     reader = _Reader(extraction, hints)
     texts = []
+    scanned_pages = []     # pages that are an image with no text layer
     wanted = set(hints.get("pages") or [])
     with pdfplumber.open(path) as pdf:
         for page_no, page in enumerate(pdf.pages, start=1):
             if wanted and page_no not in wanted:
                 continue
-            texts.append(page.extract_text() or "")
+            page_text = page.extract_text() or ""
+            texts.append(page_text)
+            if not page_text.strip() and page.images:
+                scanned_pages.append(page_no)
             grids = _ruled_tables(page)
             if grids and any(header_score(r) >= 2 for g in grids for r in g[:5]) or \
                     (grids and reader.current is not None and reader.current.ruled):
@@ -252,12 +263,19 @@ def extract_pdf(path: Path, force_id: str, source_file: str, sha256: str, hints:
     letter = classify_text(text)
     if extraction.rows:
         extraction.kind = "partial" if letter.kind in ("refused", "partial") else "table"
-    elif not text.strip():
+    elif not text.strip() or (scanned_pages and letter.kind == "unknown"):
         extraction.kind = "needs_ocr"
-        extraction.findings.append(Finding("error", "needs_ocr", f"{source_file} has no text layer (a scan): it "
-                                           f"needs OCR or a person to key it in.", force_id, source_file))
+        pages = _page_list(scanned_pages)
+        extraction.findings.append(Finding("error", "needs_ocr", f"{source_file}: {pages} a scan with no text "
+                                           f"layer: it needs OCR or a person to key it in; ask the force for an "
+                                           f"electronic copy.", force_id, source_file, pages))
     else:
         extraction.kind = letter.kind
+    if scanned_pages and extraction.kind != "needs_ocr":
+        extraction.findings.append(Finding("warning", "pages_need_ocr",
+                                           f"{source_file}: {_page_list(scanned_pages)} a scan with no text layer "
+                                           f"and could not be read.", force_id, source_file,
+                                           _page_list(scanned_pages)))
     extraction.refusal_basis, extraction.evidence = letter.sections, letter.evidence
     extraction.period_start, extraction.period_end = letter.period_start, letter.period_end
     return extraction
