@@ -64,6 +64,18 @@ def process_return_task(folder: ReturnFolder, extractions: list[FileExtraction],
     return process_return(folder, extractions, vocabulary, load_gate(Path(gate_path) if gate_path else None))
 
 
+def _outcome_or_error(processed, extracted) -> ForceOutcome | BaseException:
+    """A force's outcome, or why it has none. When extraction failed (after its retries) the process task never
+    ran (its state is NotReady, whose result raises); the extraction's own error is the reason then."""
+    if extracted.state.is_failed() or extracted.state.is_crashed():
+        error = extracted.result(raise_on_failure=False)
+        return error if isinstance(error, BaseException) else RuntimeError(extracted.state.message)
+    try:
+        return processed.result(raise_on_failure=False)
+    except Exception as error:  # noqa: BLE001 - an unfinished run: reported as that force's failure
+        return error
+
+
 def make_task_runner(kind: str = "thread", dask_address: str | None = None, max_workers: int = MAX_WORKERS):
     if kind == "thread":
         return ThreadPoolTaskRunner(max_workers=max_workers)
@@ -92,7 +104,7 @@ def consolidate_returns(raw_dir: str = "raw", out_dir: str = "published", report
     for future in as_completed(processed):
         i = index_of[future]
         folder = folders[i]
-        result = future.result(raise_on_failure=False)
+        result = _outcome_or_error(future, extracted[i])
         if isinstance(result, ForceOutcome):
             outcome = result
             outcome.summary.extraction = "cached" if extracted[i].state.name == "Cached" else "fresh"

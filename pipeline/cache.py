@@ -52,13 +52,20 @@ def extraction_version() -> str:
     return digest.hexdigest()
 
 
-def return_fingerprint(folder: ReturnFolder) -> str:
-    """Changes when any input of a return's extraction changes, and only then."""
+def return_fingerprint(folder: ReturnFolder) -> str | None:
+    """Changes when any input of a return's extraction changes, and only then.
+
+    ``None`` (no caching this time) when a file cannot be read: the task then meets the same ``OSError``
+    itself, where its retries apply, instead of Prefect logging a traceback for the cache key.
+    """
     digest = hashlib.sha256()
     digest.update(folder.force_id.encode())
     for path in folder.files:
         digest.update(path.name.encode())
-        digest.update(sha256_file(path).encode())
+        try:
+            digest.update(sha256_file(path).encode())
+        except OSError:
+            return None
     digest.update(folder.manifest_sha256.encode())
     digest.update(extraction_version().encode())
     return f"extract-{folder.force_id}-{digest.hexdigest()[:32]}"
