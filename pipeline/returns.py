@@ -14,6 +14,7 @@ import yaml
 
 from pipeline.forces import Force, all_forces, is_force_id, suggest_force_ids
 from pipeline.records import Finding
+from pipeline.safepath import UnsafePathError, safe_child
 
 MANIFEST_NAME = "return.yaml"
 RESPONSE_STATUSES = ("responded", "nil_return", "partial", "refused", "not_held", "no_response")
@@ -123,6 +124,12 @@ def discover_returns(raw_dir: Path) -> tuple[list[ReturnFolder], list[Finding]]:
     else:
         for entry in sorted(raw_dir.iterdir()):
             if not entry.is_dir() or entry.name.startswith("."):
+                continue
+            try:
+                safe_child(raw_dir, entry.name)
+            except UnsafePathError as error:
+                findings.append(Finding("error", "unsafe_path", f"raw/{entry.name} was skipped: {error}",
+                                        source_file=entry.name, value=entry.name))
                 continue
             if is_force_id(entry.name):
                 folders[entry.name] = entry

@@ -72,3 +72,14 @@ def test_bad_manifest_becomes_a_finding_and_the_return_is_still_read(tmp_path):
     kent = next(r for r in returns if r.force_id == "kent")
     assert [f.code for f in kent.findings] == ["bad_manifest"]
     assert [p.name for p in kent.files] == ["answer.csv"]
+
+
+def test_a_force_folder_that_links_outside_raw_is_refused(tmp_path):
+    outside = tmp_path / "elsewhere"
+    _write(outside / "secret.csv")
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "kent").symlink_to(outside, target_is_directory=True)
+    returns, findings = discover_returns(raw)
+    assert [f.code for f in findings] == ["unsafe_path"]
+    assert next(r for r in returns if r.force_id == "kent").files == []
