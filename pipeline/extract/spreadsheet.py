@@ -68,36 +68,29 @@ def _sheet_grid(ws, formulas) -> tuple[Grid, list[tuple[int, int]]]:
     return grid, missing_cache
 
 
-def extract_spreadsheet(path: Path, force_id: str, source_file: str, sha256: str, hints: dict) -> FileExtraction:
-    extraction = FileExtraction(force_id, source_file, sha256, path.suffix.lstrip(".").lower() or "xlsx")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        workbook = load_workbook(path, data_only=True)
-        formulas = load_workbook(path, data_only=False)
-    wanted = hints.get("sheets")
+def _read_sheets(extraction: FileExtraction, sheets, hints: dict) -> None:
+    """``sheets`` yields (title, visible, grid, formula cells without a value, hidden row numbers)."""
+    force_id, source_file, sha256 = extraction.force_id, extraction.source_file, extraction.source_sha256
     texts = []
-    for ws in workbook.worksheets:
-        if wanted and ws.title not in wanted:
-            continue
-        if ws.sheet_state != "visible":
+    for title, visible, grid, missing, hidden_rows in sheets:
+        if not visible:
             extraction.findings.append(Finding("info", "hidden_sheet_skipped",
-                                               f"{source_file}: hidden sheet '{ws.title}' was not read.",
-                                               force_id, source_file, f"sheet {_quote(ws.title)}"))
+                                               f"{source_file}: hidden sheet '{title}' was not read.",
+                                               force_id, source_file, f"sheet {_quote(title)}"))
             continue
-        grid, missing = _sheet_grid(ws, formulas[ws.title])
         for r, c in missing:
             extraction.findings.append(Finding("warning", "formula_without_value",
                                                f"{source_file}: {grid.cell_locator(r, c)} holds a formula with no "
-                                               f"saved value; it was read as empty.",
+                                               f"saved value (the file was never opened in Excel); it was read as "
+                                               f"empty. Ask for the file saved from Excel or fill the value in.",
                                                force_id, source_file, grid.cell_locator(r, c)))
-        hidden_rows = [i for i, d in ws.row_dimensions.items() if d.hidden]
         rows, table, findings = rows_from_grid(grid, force_id=force_id, source_file=source_file, sha256=sha256,
                                                hints=hints)
         extraction.findings += findings
         if table is not None:
             if hidden_rows:
                 extraction.findings.append(Finding("info", "hidden_rows_used",
-                                                   f"{source_file}: sheet '{ws.title}' has hidden rows "
+                                                   f"{source_file}: sheet '{title}' has hidden rows "
                                                    f"{hidden_rows[:10]}; they were read like the others.",
                                                    force_id, source_file, grid.where))
             extraction.rows += rows
@@ -109,6 +102,90 @@ def extract_spreadsheet(path: Path, force_id: str, source_file: str, sha256: str
     else:
         letter = classify_text("\n".join(texts))
         extraction.kind, extraction.refusal_basis, extraction.evidence = letter.kind, letter.sections, letter.evidence
-    workbook.close()
-    formulas.close()
+
+
+def extract_spreadsheet(path: Path, force_id: str, source_file: str, sha256: str, hints: dict) -> FileExtraction:
+    extraction = FileExtraction(force_id, source_file, sha256, path.suffix.lstrip(".").lower() or "xlsx")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        workbook = load_workbook(path, data_only=True)
+        formulas = load_workbook(path, data_only=False)
+    wanted = hints.get("sheets")
+
+    def sheets():
+        for ws in workbook.worksheets:
+            if wanted and ws.title not in wanted:
+                continue
+            if ws.sheet_state != "visible":
+                yield ws.title, False, None, [], []
+                continue
+            grid, missing = _sheet_grid(ws, formulas[ws.title])
+            hidden_rows = sorted(i for i, d in ws.row_dimensions.items() if d.hidden)
+            yield ws.title, True, grid, missing, hidden_rows
+
+    try:
+        _read_sheets(extraction, sheets(), hints)
+    finally:
+        workbook.close()
+        formulas.close()
+    return extraction
+
+
+def _xls_grid(book, sheet) -> Grid:
+    import xlrd
+
+    rows = []
+    for r in range(sheet.nrows):
+        cells = []
+        for c in range(sheet.ncols):
+            cell = sheet.cell(r, c)
+            value = cell.value
+            if cell.ctype == xlrd.XL_CELL_DATE:
+                value = xlrd.xldate.xldate_as_datetime(value, book.datemode)
+            elif cell.ctype in (xlrd.XL_CELL_ERROR, xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+                value = None
+            elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
+                value = bool(value)
+            cells.append(_cell_text(value))
+        rows.append(cells)
+    for r0, r1, c0, c1 in getattr(sheet, "merged_cells", []):
+        top = rows[r0][c0]
+        for r in range(r0, r1):
+            for c in range(c0, c1):
+                if not rows[r][c]:
+                    rows[r][c] = top
+    name = _quote(sheet.name)
+    width = max(sheet.ncols, 1)
+    year = _YEAR_SHEET.match(sheet.name)
+    return Grid(rows=rows,
+                row_locator=lambda r: f"{name}!A{r + 1}:{get_column_letter(width)}{r + 1}",
+                cell_locator=lambda r, c: f"{name}!{get_column_letter(c + 1)}{r + 1}",
+                where=f"sheet {name}", sheet=sheet.name,
+                context={"year": year.group(1)} if year else {})
+
+
+def extract_xls(path: Path, force_id: str, source_file: str, sha256: str, hints: dict) -> FileExtraction:
+    """Excel 97-2003 (.xls) with xlrd 2: values as Excel saved them (formulas are cached values), dates
+    converted with the workbook's date mode, merged ranges forward-filled."""
+    import xlrd
+
+    extraction = FileExtraction(force_id, source_file, sha256, "xls")
+    book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
+    wanted = hints.get("sheets")
+
+    def sheets():
+        for index, sheet_name in enumerate(book.sheet_names()):
+            if wanted and sheet_name not in wanted:
+                continue
+            sheet = book.sheet_by_index(index)
+            if sheet.visibility:
+                yield sheet_name, False, None, [], []
+                continue
+            hidden_rows = sorted(r + 1 for r, info in sheet.rowinfo_map.items() if info.hidden)
+            yield sheet_name, True, _xls_grid(book, sheet), [], hidden_rows
+
+    try:
+        _read_sheets(extraction, sheets(), hints)
+    finally:
+        book.release_resources()
     return extraction
