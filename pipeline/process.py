@@ -11,11 +11,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.counts import empty_counts, force_total, reconcile, split_rows
+from pipeline.counts import count_rows as read_count_rows
 from pipeline.extract import extract_file
 from pipeline.forces import all_forces
 from pipeline.normalise import cell_locators, normalise_rows
 from pipeline.records import (
     CASE_COLUMNS,
+    COUNT_COLUMNS,
     FORCE_COLUMNS,
     Failure,
     FileExtraction,
@@ -48,6 +51,7 @@ class ForceOutcome:
     failures: list[Failure] = field(default_factory=list)
     extractions: list[FileExtraction] = field(default_factory=list)   # rows dropped: summaries only
     review_items: list[tuple[str, str, str, Mapping]] = field(default_factory=list)
+    counts: pd.DataFrame | None = None    # COUNT_COLUMNS: numbers by year/category and prose answers (issue 9)
 
 
 def extract_return(folder: ReturnFolder) -> list[FileExtraction]:
@@ -68,10 +72,12 @@ def extract_return(folder: ReturnFolder) -> list[FileExtraction]:
 def process_return(folder: ReturnFolder, extractions: list[FileExtraction], vocabulary,
                    gate=None) -> ForceOutcome:
     """Normalise and validate one force's extracted return and decide its status. Never raises."""
-    rows = [row for extraction in extractions for row in extraction.rows]
+    every_row = [row for extraction in extractions for row in extraction.rows]
+    rows, grain_rows = split_rows(every_row)          # issue 9: count tables and prose answers apart
     failures = validate_extracted(rows, folder.force_id)
     cases = normalise_rows(rows, vocabulary)
-    decision = decide_status(folder, extractions, len(cases))
+    counts, count_findings = read_count_rows(grain_rows, vocabulary)
+    decision = decide_status(folder, extractions, len(cases), counts)
     checked = validate_cases(
         cases,
         allowed_codes={name: vocabulary.codes(name) for name in vocabulary.fields},
@@ -84,7 +90,15 @@ def process_return(folder: ReturnFolder, extractions: list[FileExtraction], voca
 
     status = decision.response_status
     count = None if status in UNANSWERED_STATUSES else len(published)
-    findings = list(folder.findings) + [f for e in extractions for f in e.findings]
+    findings = list(folder.findings) + [f for e in extractions for f in e.findings] + count_findings
+    if len(counts) and len(rows):
+        # A case list and a summary of it: the summary is checked, never added (issue 9).
+        counts["summary_of_cases"] = True
+        findings += reconcile(folder.force_id, published, counts)
+    elif len(counts) and status not in UNANSWERED_STATUSES:
+        total, total_findings = force_total(counts, folder.force_id)
+        findings += total_findings
+        count = total if total is not None else count
     summary = ForceSummary(
         force_id=folder.force.force_id,
         force_name=folder.force.force_name,
@@ -108,7 +122,7 @@ def process_return(folder: ReturnFolder, extractions: list[FileExtraction], voca
         for text in published[column].tolist()
     ]
     summaries = [replace(extraction, rows=[]) for extraction in extractions]
-    return ForceOutcome(summary, published, checked.quarantined, failures, summaries, review_items)
+    return ForceOutcome(summary, published, checked.quarantined, failures, summaries, review_items, counts)
 
 
 def review_findings(review_path: str | None) -> list[Finding]:
@@ -132,7 +146,7 @@ def unreadable_outcome(folder: ReturnFolder, reason: str) -> ForceOutcome:
         findings=list(folder.findings) + [finding],
     )
     empty = pd.DataFrame(columns=list(CASE_COLUMNS))
-    return ForceOutcome(summary, empty, empty.copy(), [], [], [])
+    return ForceOutcome(summary, empty, empty.copy(), [], [], [], empty_counts())
 
 
 def forces_table(outcomes: list[ForceOutcome]) -> pd.DataFrame:
@@ -161,12 +175,23 @@ def cases_table(outcomes: list[ForceOutcome]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True).loc[:, list(CASE_COLUMNS)]
 
 
+def counts_table(outcomes: list[ForceOutcome]) -> pd.DataFrame:
+    """All published count rows (issue 9), forces in id order, each force's rows in the order read."""
+    frames = [o.counts for o in sorted(outcomes, key=lambda o: o.summary.force_id)
+              if o.counts is not None and len(o.counts)
+              and o.summary.response_status not in UNANSWERED_STATUSES]
+    if not frames:
+        return empty_counts()
+    return pd.concat(frames, ignore_index=True).loc[:, list(COUNT_COLUMNS)]
+
+
 @dataclass
 class Consolidation:
     cases: pd.DataFrame
     forces: pd.DataFrame
     quarantined: pd.DataFrame
     run: RunRecord
+    counts: pd.DataFrame | None = None
 
 
 def _personal_data_finding(hit: dict) -> Finding:
@@ -185,6 +210,10 @@ def consolidate(outcomes: list[ForceOutcome], run_findings: list[Finding], *, ru
     """Join the forces, check the whole, and decide whether it may be published."""
     cases, personal_data = screen_cases(cases_table(outcomes))
     forces = forces_table(outcomes)
+    counts = counts_table(outcomes)
+    # publish(cases, forces, out) as flows.py calls it finds the counts here (issue 9); a caller that passes
+    # ``counts=`` explicitly does not need this.
+    forces.attrs["counts"] = counts
     quarantined_frames = [o.quarantined for o in outcomes if len(o.quarantined)]
     quarantined = pd.concat(quarantined_frames, ignore_index=True) if quarantined_frames else pd.DataFrame()
     failures = [f for o in outcomes for f in o.failures]
@@ -207,4 +236,4 @@ def consolidate(outcomes: list[ForceOutcome], run_findings: list[Finding], *, ru
         review_queue=queue,
         review_decisions_applied=decisions_applied(mapped),
     )
-    return Consolidation(cases, forces, quarantined, run)
+    return Consolidation(cases, forces, quarantined, run, counts)

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 from openpyxl import Workbook
 
 from pipeline.office_zip import save_workbook
-from pipeline.records import CASE_COLUMNS, FORCE_COLUMNS
+from pipeline.records import CASE_COLUMNS, COUNT_COLUMNS, FORCE_COLUMNS
 from pipeline.status import UNANSWERED_STATUSES, campaign
 
 # Spreadsheet programs run a cell that starts with these as a formula; a leading apostrophe defuses it.
@@ -58,8 +58,10 @@ FORCE_FIELDS_DOC = {
     "ons_code": "ONS police force area code.",
     "response_status": "responded | nil_return | partial | refused | not_held | no_response | unreadable.",
     "refusal_basis": "FOIA sections cited for what was withheld, ';'-separated (s12, s31, s40, ncnd ...).",
-    "grain": "case (a row per case) | letter (no table) | empty when nothing was answered.",
-    "cases": "Cases the force reported; empty when it refused, did not hold, did not answer or could not be read.",
+    "grain": "case (a row per case, in cases.csv) | count (numbers by year or category, in counts.csv) | prose "
+             "(numbered answers in words, in counts.csv) | letter (no table) | empty when nothing was answered.",
+    "cases": "Cases the force reported, whatever its grain: its case rows, or the total its counts or prose answers "
+             "give; empty when it refused, did not hold, did not answer or could not be read.",
     "rows_read": "Data rows read from the force's files.",
     "rows_published": "Rows published in cases.csv.",
     "rows_quarantined": "Rows held back by validation (see the report).",
@@ -67,6 +69,36 @@ FORCE_FIELDS_DOC = {
     "period_end": "End of the period the answer covers (ISO date).",
     "source_files": "The force's files, ';'-separated, relative to raw/.",
     "evidence": "The sentence of a letter that decided its status.",
+}
+
+COUNT_FIELDS_DOC = {
+    "record_id": "Stable id of the number: force id plus a hash of source file, locator and item.",
+    "force_id": "police.uk force id.",
+    "force_name": "Official force name.",
+    "grain": "count (a table of numbers) | prose (a numbered answer in words).",
+    "question": "The request's question a prose answer was matched to (1a, 1b, 1c), else empty.",
+    "year": "Calendar year the number covers; empty when it covers the whole period.",
+    "period_text": "The year or period label as the force wrote it (2012, 2012/13).",
+    "level": "total (all cases of the year or period) | breakdown (one category) | withheld (part refused).",
+    "breach_text": "Verbatim category of what was done, when the number is broken down by it.",
+    "breach_category": "Controlled code of breach_text (see codebook of cases).",
+    "outcome_text": "Verbatim outcome the number counts ('Written warning' of '1x Written warning').",
+    "outcome_category": "Controlled code of outcome_text.",
+    "person_type_text": "Verbatim officer/staff label, when the force gave one.",
+    "person_type": "Controlled code of person_type_text.",
+    "count": "The number; empty when suppressed ('<5', '*') or withheld. '-', blank, nil, none read as 0 only "
+             "in a table that holds numbers.",
+    "count_text": "The cell or the sentence the number was read from, verbatim.",
+    "suppressed": "true when the force suppressed the number (a small-number marker): never a number.",
+    "refusal_basis": "FOIA sections cited for a withheld part, ';'-separated.",
+    "summary_of_cases": "true when the force also sent a case list: these numbers summarise cases.csv rows and "
+                        "are checked against them, never added to them.",
+    "row_label": "The row label of the count table, verbatim.",
+    "column_label": "The column label of the count table, verbatim.",
+    "source_file": "File the number came from, relative to raw/.",
+    "source_table": "The table in the file ('sheet ...', 'table 1') or 'answers' for prose.",
+    "source_locator": "The cell ('Sheet'!C4, 'table 1, row 3, column 2') or paragraph of the number.",
+    "source_sha256": "SHA-256 of the source file's bytes.",
 }
 
 
@@ -106,13 +138,26 @@ def _codebook_rows() -> list[list[str]]:
     rows = [["table", "field", "description"]]
     rows += [["cases", name, text] for name, text in CASE_FIELDS_DOC.items()]
     rows += [["forces", name, text] for name, text in FORCE_FIELDS_DOC.items()]
+    rows += [["counts", name, text] for name, text in COUNT_FIELDS_DOC.items()]
     return rows
 
 
-def _write_xlsx(cases: pd.DataFrame, forces: pd.DataFrame, path: Path) -> None:
+def counts_frame(counts: pd.DataFrame | None) -> pd.DataFrame:
+    """Count rows in published order: by force, then file, table and locator as read."""
+    from pipeline.counts import empty_counts
+
+    if counts is None or not len(counts):
+        return empty_counts()
+    frame = counts.loc[:, list(COUNT_COLUMNS)].copy()
+    frame["count"] = frame["count"].astype("Int64")
+    return frame.reset_index(drop=True)
+
+
+def _write_xlsx(cases: pd.DataFrame, forces: pd.DataFrame, path: Path, counts: pd.DataFrame | None = None) -> None:
     workbook = Workbook()
     workbook.remove(workbook.active)
-    for title, frame in (("cases", cases), ("forces", forces)):
+    sheets = [("cases", cases), ("forces", forces)] + ([("counts", counts)] if counts is not None else [])
+    for title, frame in sheets:
         sheet = workbook.create_sheet(title)
         sheet.append(list(frame.columns))
         for values in frame.itertuples(index=False):
@@ -130,6 +175,8 @@ def _write_xlsx(cases: pd.DataFrame, forces: pd.DataFrame, path: Path) -> None:
 
 def _field_type(name: str, frame: pd.DataFrame) -> str:
     dtype = frame[name].dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "boolean"
     if pd.api.types.is_integer_dtype(dtype):
         return "integer"
     if pd.api.types.is_float_dtype(dtype):
@@ -137,7 +184,7 @@ def _field_type(name: str, frame: pd.DataFrame) -> str:
     return "string"
 
 
-def _datapackage(cases: pd.DataFrame, forces: pd.DataFrame) -> dict:
+def _datapackage(cases: pd.DataFrame, forces: pd.DataFrame, counts: pd.DataFrame | None = None) -> dict:
     def resource(name: str, frame: pd.DataFrame, docs: dict, key: str) -> dict:
         return {
             "name": name,
@@ -153,7 +200,7 @@ def _datapackage(cases: pd.DataFrame, forces: pd.DataFrame) -> dict:
                 "primaryKey": [key],
                 **({"foreignKeys": [{"fields": ["force_id"],
                                      "reference": {"resource": "forces", "fields": ["force_id"]}}]}
-                   if name == "cases" else {}),
+                   if name in ("cases", "counts") else {}),
                 "missingValues": [""],
             },
         }
@@ -167,7 +214,8 @@ def _datapackage(cases: pd.DataFrame, forces: pd.DataFrame) -> dict:
                        "request. SYNTHETIC RECONSTRUCTION of the 2014 campaign: see README.md.",
         "licenses": [{"name": "OGL-UK-3.0", "title": "Open Government Licence v3.0"}],
         "resources": [resource("cases", cases, CASE_FIELDS_DOC, "record_id"),
-                      resource("forces", forces, FORCE_FIELDS_DOC, "force_id")],
+                      resource("forces", forces, FORCE_FIELDS_DOC, "force_id")]
+        + ([resource("counts", counts, COUNT_FIELDS_DOC, "record_id")] if counts is not None else []),
     }
 
 
@@ -175,10 +223,30 @@ def _names(frame: pd.DataFrame, status: str) -> list[str]:
     return sorted(frame.loc[frame["response_status"] == status, "force_name"].tolist())
 
 
-def methodology_note(cases: pd.DataFrame, forces: pd.DataFrame) -> str:
+def _coverage_lines(cases: pd.DataFrame, forces: pd.DataFrame, counts: pd.DataFrame | None) -> list[str]:
+    """The national total over both grains, and how many forces gave each grain (issue 9)."""
+    answered = forces[~forces["response_status"].isin(UNANSWERED_STATUSES)]
+    total = int(answered["cases"].fillna(0).sum())
+    by_grain = answered.groupby("grain")["cases"].agg(lambda s: int(s.fillna(0).sum()))
+    forces_by_grain = answered["grain"].value_counts()
+    case_forces = int(((answered["grain"] == "case") & (answered["cases"].fillna(0) > 0)).sum())
+    if counts is None:
+        return [f"- {len(cases)} cases published from {int((answered['cases'].fillna(0) > 0).sum())} forces."]
+    lines = [f"- {total} cases in all, the sum of `cases` in `forces.csv` over every force that answered:",
+             f"  - {len(cases)} case rows in `cases.csv` from {case_forces} forces that listed their cases;"]
+    for grain, words in (("count", "answered in tables of numbers"), ("prose", "answered in numbered prose")):
+        n = int(forces_by_grain.get(grain, 0))
+        lines.append(f"  - {int(by_grain.get(grain, 0))} cases from {n} forces that {words} (`counts.csv`).")
+    summaries = counts[counts["summary_of_cases"]]["force_id"].nunique() if len(counts) else 0
+    if summaries:
+        lines.append(f"- {summaries} forces sent a summary beside their case list: it is in `counts.csv` "
+                     f"(`summary_of_cases` true), checked against the cases and never added to them.")
+    return lines
+
+
+def methodology_note(cases: pd.DataFrame, forces: pd.DataFrame, counts: pd.DataFrame | None = None) -> str:
     """The README.md published beside the data: what it is, what it covers, in words."""
     info = campaign()
-    answered = forces[~forces["response_status"].isin(UNANSWERED_STATUSES)]
     by_status = forces["response_status"].value_counts().sort_index()
     lines = [
         f"# {info['name']}",
@@ -196,7 +264,7 @@ def methodology_note(cases: pd.DataFrame, forces: pd.DataFrame) -> str:
         "",
         "## Coverage",
         "",
-        f"- {len(cases)} cases published from {int((answered['cases'].fillna(0) > 0).sum())} forces.",
+        *_coverage_lines(cases, forces, counts),
     ]
     for status in sorted(by_status.index):
         names = _names(forces, status)
@@ -206,6 +274,16 @@ def methodology_note(cases: pd.DataFrame, forces: pd.DataFrame) -> str:
         "A force that refused, did not hold the information, sent nothing, or sent nothing readable has an empty",
         "`cases` value in `forces.csv`, never 0: the absence of an answer is not a count of zero.",
         "",
+    ]
+    if counts is not None:
+        lines += [
+            "Some forces answered with numbers rather than a row per case (years as columns, counts by outcome,",
+            "'1x Written warning'), or in numbered sentences. Those numbers are in `counts.csv`, one row per",
+            "number with the force's own labels and where it was read; a count is never turned into cases. A",
+            "suppressed number ('<5', '*') stays suppressed; '-', a blank or 'nil' is 0 only in a table of numbers.",
+            "",
+        ]
+    lines += [
         "## How to read the codes",
         "",
         "Every case keeps the force's own words (`*_text` columns) beside a controlled code. A text that could",
@@ -215,14 +293,22 @@ def methodology_note(cases: pd.DataFrame, forces: pd.DataFrame) -> str:
         "",
         "## Files",
         "",
-        "`cases.csv` / `cases.parquet`, `forces.csv` / `forces.parquet`, `foi_dataset.xlsx`, `datapackage.json`.",
+        "`cases.csv` / `cases.parquet`, `forces.csv` / `forces.parquet`, "
+        + ("`counts.csv` / `counts.parquet`, " if counts is not None else "")
+        + "`foi_dataset.xlsx`, `datapackage.json`.",
         "",
     ]
     return "\n".join(lines)
 
 
-def publish(cases: pd.DataFrame, forces: pd.DataFrame, out_dir: Path) -> list[Path]:
-    """Write every output into a temporary sibling folder, then swap it in as ``out_dir``."""
+def publish(cases: pd.DataFrame, forces: pd.DataFrame, out_dir: Path, counts: pd.DataFrame | None = None
+            ) -> list[Path]:
+    """Write every output into a temporary sibling folder, then swap it in as ``out_dir``.
+
+    ``counts`` (issue 9): the count-grain and prose rows; when not given, the ones ``consolidate`` left in
+    ``forces.attrs["counts"]``. With neither, no counts.csv is written."""
+    if counts is None:
+        counts = forces.attrs.get("counts")
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = out_dir.parent / f".{out_dir.name}.staging-{os.getpid()}"
@@ -231,15 +317,20 @@ def publish(cases: pd.DataFrame, forces: pd.DataFrame, out_dir: Path) -> list[Pa
     staging.mkdir()
     cases = _safe_text(cases.loc[:, list(CASE_COLUMNS)])
     forces = _safe_text(forces_frame(forces))
+    if counts is not None:
+        counts = _safe_text(counts_frame(counts))
 
     _write_csv(cases, staging / "cases.csv")
     _write_csv(forces, staging / "forces.csv")
     _write_parquet(cases, staging / "cases.parquet")
     _write_parquet(forces, staging / "forces.parquet")
-    _write_xlsx(cases, forces, staging / "foi_dataset.xlsx")
+    if counts is not None:
+        _write_csv(counts, staging / "counts.csv")
+        _write_parquet(counts, staging / "counts.parquet")
+    _write_xlsx(cases, forces, staging / "foi_dataset.xlsx", counts)
     (staging / "datapackage.json").write_text(
-        json.dumps(_datapackage(cases, forces), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    (staging / "README.md").write_text(methodology_note(cases, forces), encoding="utf-8")
+        json.dumps(_datapackage(cases, forces, counts), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (staging / "README.md").write_text(methodology_note(cases, forces, counts), encoding="utf-8")
 
     previous = out_dir.parent / f".{out_dir.name}.previous-{os.getpid()}"
     if out_dir.exists():

@@ -143,6 +143,36 @@ CASE_COLUMNS = (
     "source_sha256",
 )
 
+# The columns of a count row (published/counts.csv): numbers a force gave by year and/or category instead of
+# a row per case, from a count table (grain "count") or a numbered prose answer (grain "prose"). Issue 9.
+COUNT_COLUMNS = (
+    "record_id",
+    "force_id",
+    "force_name",
+    "grain",              # count | prose
+    "question",           # the request's question a prose answer was matched to ("1a"), else ""
+    "year",               # calendar year of the count ("" when it covers the whole period)
+    "period_text",        # the year or period label, verbatim ("2012/13")
+    "level",              # total (all cases of the year/period) | breakdown (one category) | withheld
+    "breach_text",
+    "breach_category",
+    "outcome_text",
+    "outcome_category",
+    "person_type_text",
+    "person_type",
+    "count",              # empty when suppressed ("<5", "*") or withheld
+    "count_text",         # the cell or sentence, verbatim
+    "suppressed",
+    "refusal_basis",      # sections cited for a withheld part
+    "summary_of_cases",   # the force also sent a case list: these numbers summarise it, never added to it
+    "row_label",
+    "column_label",
+    "source_file",
+    "source_table",
+    "source_locator",
+    "source_sha256",
+)
+
 # The columns of published/forces.csv.
 FORCE_COLUMNS = (
     "force_id",

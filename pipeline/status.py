@@ -44,11 +44,27 @@ def _sections(extractions: list[FileExtraction]) -> list[str]:
     return sorted(sections, key=lambda s: (s == "ncnd", len(s), s))
 
 
-def decide_status(folder: ReturnFolder, extractions: list[FileExtraction], case_rows: int) -> StatusDecision:
+def _count_parts(counts) -> tuple[str, bool, list[str]]:
+    """(grain of the counts: "count" | "prose" | "", part withheld?, sections cited for withheld parts)."""
+    if counts is None or len(counts) == 0:
+        return "", False, []
+    withheld = counts[counts["level"] == "withheld"]
+    given = counts[counts["level"] != "withheld"]
+    grains = set(given["grain"])
+    grain = "count" if "count" in grains else "prose" if "prose" in grains else ""
+    sections = sorted({s for basis in withheld["refusal_basis"] for s in basis.split(";") if s})
+    return grain, len(withheld) > 0, sections
+
+
+def decide_status(folder: ReturnFolder, extractions: list[FileExtraction], case_rows: int,
+                  counts=None) -> StatusDecision:
+    """``counts``: the force's count rows (``pipeline.counts.count_rows``), when it answered in numbers."""
     manifest = folder.manifest
     kinds = [e.kind for e in extractions]
     evidence = next((e.evidence for e in extractions if e.evidence), "")
-    basis = manifest.refusal_basis or _sections(extractions)
+    count_grain, part_withheld, withheld_sections = _count_parts(counts)
+    basis = manifest.refusal_basis or sorted(set(_sections(extractions)) | set(withheld_sections),
+                                             key=lambda s: (s == "ncnd", len(s), s))
     period = campaign()["period"]
     period_start = manifest.period_start or next(
         (e.period_start for e in extractions if e.period_start), str(period["start"]))
@@ -59,8 +75,9 @@ def decide_status(folder: ReturnFolder, extractions: list[FileExtraction], case_
         status = manifest.status
     elif not extractions:
         status = "no_response"
-    elif case_rows or "table" in kinds:
-        status = "partial" if ("partial" in kinds or "refused" in kinds) else "responded"
+    elif case_rows or "table" in kinds or count_grain:
+        withholds = "partial" in kinds or "refused" in kinds or part_withheld
+        status = "partial" if withholds else "responded"
     elif "partial" in kinds:
         status = "partial"
     elif any(k in kinds for k in _LETTER_KINDS):
@@ -70,11 +87,13 @@ def decide_status(folder: ReturnFolder, extractions: list[FileExtraction], case_
         status = "unreadable"
 
     if status in ("responded", "nil_return") and not any(k in ("refused", "partial") for k in kinds):
-        basis = manifest.refusal_basis
+        basis = list(manifest.refusal_basis)
     if status in UNANSWERED_STATUSES:
         period_start = period_end = ""   # no answer covers no period
     grain = ("case" if case_rows else
+             count_grain if count_grain else
              "letter" if status in ("refused", "not_held", "nil_return") else "")
+    grain = manifest.grain or grain
     return StatusDecision(
         response_status=status,
         refusal_basis=";".join(basis),

@@ -8,6 +8,7 @@ import docx
 
 from pipeline.extract.grid import Grid, rows_from_grid
 from pipeline.extract.letter import classify_text
+from pipeline.extract.prose import prose_rows  # issue 9: numbered prose answers
 from pipeline.records import FileExtraction
 
 
@@ -37,6 +38,9 @@ def extract_docx(path: Path, force_id: str, source_file: str, sha256: str, hints
             extraction.rows += found
             extraction.tables.append(summary)
     text = "\n\n".join(p.text for p in document.paragraphs)   # a paragraph always ends a sentence
+    if not extraction.rows:   # issue 9: with no case table, numbered prose answers may be the answer
+        extraction.rows += prose_rows([(f"paragraph {i}", p.text) for i, p in enumerate(document.paragraphs, 1)],
+                                      force_id=force_id, source_file=source_file, sha256=sha256)
     letter = classify_text(text)
     if extraction.rows:
         extraction.kind = "partial" if letter.kind in ("refused", "partial") else "table"

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from pipeline.extract.counts import count_grid  # issue 9: count tables
 from pipeline.extract.headers import header_role, normalise_heading
 from pipeline.records import ExtractedRow, Finding, TableSummary
 
@@ -110,6 +111,10 @@ def rows_from_grid(grid: Grid, *, force_id: str, source_file: str, sha256: str,
     hints = hints or {}
     findings: list[Finding] = []
     rows = grid.rows
+    if header is None and not hints.get("header_row"):   # issue 9: a table of counts, not of cases
+        counted = count_grid(grid, force_id=force_id, source_file=source_file, sha256=sha256)
+        if counted is not None:
+            return counted
     if header is None:
         hint_row = hints.get("header_row")
         index = find_header_row(rows, int(hint_row) - 1 if hint_row else None)

@@ -1,0 +1,151 @@
+"""Numbered prose answers: "1. 3." / "2. Zero for all 3 officers." / "3. ... two officers received final
+Written Warnings and one officer received Management advice." / "6 & 7 We shall not be offering a response
+... Section 40 (2)" (issue 9).
+
+A letter's lines that start with a question number become answers, matched to the request's questions
+(``pipeline/data/campaign.yaml`` ``questions``). Lines that only echo a question are skipped. A letter yields
+answers only when at least one of them gives a number, so a refusal with numbered paragraphs stays a letter.
+Each answer is an ``ExtractedRow`` with ``context["grain"] == "prose"``, the answer text kept verbatim as its
+source; :func:`answer_numbers` reads the numbers out of it (codes come later, in ``pipeline.counts``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from pipeline.extract.counts import count_items, number_of, phrases
+from pipeline.extract.letter import cited_sections
+from pipeline.records import ExtractedRow
+
+_LABEL_PARTS = re.compile(r"\d+\s*[a-z]?")
+_FIRST_NUMBER = re.compile(r"[a-z0-9]+")
+
+
+@dataclass
+class AnswerNumbers:
+    """The numbers one answer gives: a total, (count, label) items, or the sections it withholds under."""
+
+    total: int | None = None
+    items: list[tuple[int, str]] = field(default_factory=list)
+    withheld: bool = False
+    sections: list[str] = field(default_factory=list)
+
+
+def _questions() -> dict[str, str]:
+    from pipeline.status import campaign
+
+    return {str(k): str(v) for k, v in (campaign().get("questions") or {}).items()}
+
+
+def normalise_label(label: str) -> str:
+    """'1.a' / '1 a' / 'Q1a' -> '1a'; '6 & 7' -> '6;7'."""
+    parts = ["".join(p.split()) for p in _LABEL_PARTS.findall((label or "").lower())]
+    return ";".join(parts)
+
+
+def match_question(label: str, text: str = "", questions: dict[str, str] | None = None) -> str:
+    """The question an answer numbered ``label`` answers: its own id, else the n-th question for a bare
+    number n, else the question its text is closest to; '' when none fits."""
+    questions = questions if questions is not None else _questions()
+    ids = list(questions)
+    key = normalise_label(label)
+    if key in questions:
+        return key
+    if key.isdigit():
+        n = int(key)
+        starting = [q for q in ids if re.match(rf"^{n}(?!\d)", q)]
+        if len(ids) > 1 and 1 <= n <= len(ids) and not (starting and n == 1 and len(starting) == 1):
+            return ids[n - 1]
+        if starting:
+            return starting[0]
+    if text:
+        best = max(ids, key=lambda q: fuzz.partial_ratio(questions[q].lower(), text.lower()), default="")
+        if best and fuzz.partial_ratio(questions[best].lower(), text.lower()) >= 70:
+            return best
+    return ""
+
+
+def question_role(question: str) -> str:
+    return str((phrases().get("question_roles") or {}).get(question, ""))
+
+
+def is_echo(text: str, questions: dict[str, str] | None = None) -> bool:
+    """The line repeats a question (the request quoted back), it does not answer one."""
+    questions = questions if questions is not None else _questions()
+    plain = " ".join(text.lower().split())
+    if plain.endswith("?"):
+        return True
+    limit = phrases().get("question_echo_similarity", 85)
+    return any(fuzz.partial_ratio(q.lower(), plain) >= limit for q in questions.values() if len(plain) >= 20)
+
+
+def _first_number(text: str) -> int | None:
+    for word in _FIRST_NUMBER.findall(text.lower()):
+        if word in ("a", "an", "single"):
+            continue
+        value = number_of(word)
+        if value is not None:
+            return value
+    return None
+
+
+def answer_numbers(text: str, question: str = "") -> AnswerNumbers:
+    """What an answer counts. A 'how many' answer gives a total ("3.", "Zero for all 3 officers.",
+    "Nil"); an outcome answer gives items ("two officers received final written warnings" -> (2, 'final
+    written warnings')); an answer refusing its part gives the sections cited."""
+    p = phrases()
+    plain = " ".join((text or "").split())
+    lowered = plain.lower()
+    numbers = AnswerNumbers()
+    if p["withheld_re"].search(lowered):
+        numbers.withheld, numbers.sections = True, cited_sections(plain)
+        return numbers
+    numbers.items = count_items(plain)
+    if not numbers.items:
+        found = []
+        for pattern in (p["prose_re"], p["prose_verb_re"]):
+            for match in pattern.finditer(lowered):
+                n = number_of(match.group("n"))
+                if n is not None:
+                    start, end = match.span("label")
+                    found.append((match.start(), n, plain[start:end].strip(" .")))
+        numbers.items = [(n, label) for _, n, label in sorted(found)]
+    if question_role(question) == "total" or not numbers.items:
+        numbers.total = _first_number(lowered)
+    return numbers
+
+
+def numbered_answers(blocks: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """(locator, label, text) of every line starting with a question number; ``blocks`` are
+    (locator, text) pairs: a paragraph, or a page whose lines get 'line N' added."""
+    answers = []
+    start = phrases()["answer_start_re"]
+    for where, text in blocks:
+        lines = (text or "").splitlines()
+        for i, line in enumerate(lines, start=1):
+            match = start.match(line.strip())
+            if match:
+                locator = f"{where}, line {i}" if len(lines) > 1 else where
+                answers.append((locator, match.group("label").strip(), match.group("text").strip()))
+    return answers
+
+
+def prose_rows(blocks: list[tuple[str, str]], *, force_id: str, source_file: str, sha256: str,
+               questions: dict[str, str] | None = None) -> list[ExtractedRow]:
+    """The numbered answers of a letter as rows, or [] when none of them gives a number."""
+    questions = questions if questions is not None else _questions()
+    rows, counted = [], False
+    for locator, label, text in numbered_answers(blocks):
+        if is_echo(text, questions):
+            continue
+        question = match_question(label, text, questions)
+        numbers = answer_numbers(text, question)
+        counted = counted or numbers.total is not None or bool(numbers.items)
+        row = ExtractedRow(force_id, source_file, sha256, locator, raw_text=text)
+        row.context.update({"grain": "prose", "question": question or normalise_label(label),
+                            "question_label": label, "answer": text})
+        rows.append(row)
+    return rows if counted else []
