@@ -1,39 +1,132 @@
-"""Layouts the sample corpus does not use, extracted with no manifest: every row, exact verbatim text."""
+"""Extraction of layouts the sample corpus does not have, each built by code (tests/layouts): every case row
+comes back with its verbatim cells and its locator, and nothing else comes back as a case."""
+
+from __future__ import annotations
 
 import pytest
+from layouts import LETTER_LAYOUTS, TABLE_LAYOUTS, Layout
 
 from pipeline.extract import extract_file
-from tests.layouts import BUILDERS
 
 
-@pytest.mark.parametrize("build", BUILDERS, ids=lambda b: b.__name__)
-def test_layout_is_extracted_whole_with_verbatim_text(build, tmp_path):
+def _read(layout: Layout):
+    return extract_file(layout.path, "test-force", f"test-force/{layout.path.name}")
+
+
+def _as_expected(row) -> dict:
+    got = {"locator": row.locator, **row.cells}
+    got.update({f"context.{key}": value for key, value in row.context.items()})
+    return got
+
+
+@pytest.mark.parametrize("build", TABLE_LAYOUTS, ids=lambda b: b.__name__)
+def test_every_case_row_is_recovered_verbatim_with_its_locator(build, tmp_path):
     layout = build(tmp_path)
-    extraction = extract_file(layout.path, "kent", f"kent/{layout.path.name}")
+    extraction = _read(layout)
     assert extraction.kind == "table"
-    got = [{role: row.cells[role] for role in expected} for row, expected in
-           zip(extraction.rows, layout.rows, strict=False)]
-    assert got == layout.rows
-    assert len(extraction.rows) == len(layout.rows)
-    assert extraction.rows[0].locator == layout.first_locator
+    got = [_as_expected(row) for row in extraction.rows if row.cells]
+    assert [{key: row.get(key) for key in want} for row, want in zip(got, layout.rows, strict=False)] == layout.rows
+    assert len(got) == len(layout.rows)
+    codes = {finding.code for finding in extraction.findings}
+    assert set(layout.findings) <= codes
+    assert not any(f.severity == "error" for f in extraction.findings)
 
 
-def test_hidden_rows_are_read_and_said_so(tmp_path):
-    from tests.layouts import xlsx_hidden_row_and_uncached_formula
+@pytest.mark.parametrize("build", LETTER_LAYOUTS, ids=lambda b: b.__name__)
+def test_letters_are_classified_with_their_sections(build, tmp_path):
+    layout = build(tmp_path)
+    extraction = _read(layout)
+    assert (extraction.kind, extraction.refusal_basis) == (layout.kind, layout.refusal_basis)
+    assert not [row for row in extraction.rows if row.cells]
+    assert set(layout.findings) <= {finding.code for finding in extraction.findings}
 
-    layout = xlsx_hidden_row_and_uncached_formula(tmp_path)
-    extraction = extract_file(layout.path, "kent", "kent/hidden.xlsx")
-    codes = [f.code for f in extraction.findings]
-    assert "hidden_rows_used" in codes
-    assert "formula_without_value" in codes
+
+@pytest.mark.parametrize("build", [b for b in LETTER_LAYOUTS if b.__name__ != "pdf_scan"], ids=lambda b: b.__name__)
+def test_a_letter_states_its_period_and_the_sentence_it_was_decided_on(build, tmp_path):
+    extraction = _read(build(tmp_path))
+    assert (extraction.period_start, extraction.period_end) == ("2009-01-01", "2014-02-17")
+    assert extraction.evidence.endswith(".")
+    assert "\n" not in extraction.evidence and "  " not in extraction.evidence   # one sentence, lines rejoined
 
 
-def test_a_column_nobody_can_place_is_reported_not_guessed(tmp_path):
-    from pipeline.samples import write_csv
+def test_the_refusal_evidence_is_the_sentence_that_refuses(tmp_path):
+    from layouts import pdf_refusal_s12
 
-    path = tmp_path / "odd.csv"
-    write_csv(path, ["Year", "Details", "Result", "Wibble"], [["2012", "Mis-use of Facebook", "NFA", "x"]])
-    extraction = extract_file(path, "kent", "kent/odd.csv")
-    assert extraction.rows[0].extra == {"Wibble": "x"}
+    extraction = _read(pdf_refusal_s12(tmp_path))
+    assert extraction.evidence.startswith("The cost of locating, retrieving and extracting this information would "
+                                          "exceed the appropriate limit")
+
+
+def test_a_column_nobody_can_place_is_a_warning_and_its_values_stay_in_extra(tmp_path):
+    from openpyxl import Workbook
+
+    path = tmp_path / "odd.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    ws.append(["Year", "Allegation", "Outcome", "Colour of file"])
+    ws.append(["2012", "Posted on Facebook", "Dismissed", "Blue"])
+    wb.save(path)
+    extraction = extract_file(path, "test-force", "test-force/odd.xlsx")
+    row = extraction.rows[0]
+    assert row.cells == {"year": "2012", "breach": "Posted on Facebook", "outcome": "Dismissed"}
+    assert row.extra == {"Colour of file": "Blue"}
+    assert row.cell_locators["breach"] == "'Sheet1'!B2"
     unknown = [f for f in extraction.findings if f.code == "unknown_column"]
-    assert [f.value for f in unknown] == ["Wibble"]
+    assert [(f.severity, f.value) for f in unknown] == [("warning", "Colour of file")]
+
+
+def test_hints_place_columns_choose_sheets_and_are_listed_as_used(tmp_path):
+    from openpyxl import Workbook
+
+    path = tmp_path / "hinted.xlsx"
+    wb = Workbook()
+    wb.active.title = "Cover"
+    wb.active.append(["Year", "Allegation", "Outcome"])
+    wb.active.append(["2010", "Not a case: an example row", "None"])
+    ws = wb.create_sheet("Cases")
+    ws.append(["When", "What happened", "What was done"])
+    ws.append(["2013", "Posted a custody photo on Instagram", "Written warning"])
+    wb.save(path)
+    hints = {"sheets": ["Cases"], "header_row": 1,
+             "columns": {"When": "year", "What happened": "breach", "What was done": "outcome"}}
+    extraction = extract_file(path, "test-force", "test-force/hinted.xlsx", hints)
+    assert [(r.locator, r.cells) for r in extraction.rows] == [
+        ("'Cases'!A2:C2", {"year": "2013", "breach": "Posted a custody photo on Instagram",
+                           "outcome": "Written warning"})]
+    assert extraction.hints_used == ["columns", "header_row", "sheets"]
+
+
+def test_pages_hint_reads_only_those_pages(tmp_path):
+    from layouts import pdf_ruled_repeated_header_total
+
+    layout = pdf_ruled_repeated_header_total(tmp_path)
+    extraction = extract_file(layout.path, "test-force", "x.pdf", {"pages": [2]})
+    assert [row.cells["breach"] for row in extraction.rows] == [case["breach"] for case in layout.rows[2:4]]
+
+
+@pytest.mark.parametrize(("name", "content", "code", "words"), [
+    ("letter.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "unsupported_format", "Word 97-2003"),
+    ("cases.odt", b"PK\x03\x04", "unsupported_format", ".docx"),
+    ("cases.wpd", b"junk", "unsupported_format", "ask the force"),
+    ("broken.pdf", b"%PDF-1.4\n1 0 obj <<", "corrupt_file", "broken.pdf"),
+    ("broken.xlsx", b"PK\x03\x04 not really a zip", "corrupt_file", "broken.xlsx"),
+])
+def test_a_file_that_cannot_be_read_is_an_error_finding_never_an_exception(tmp_path, name, content, code, words):
+    path = tmp_path / name
+    path.write_bytes(content)
+    extraction = extract_file(path, "test-force", f"test-force/{name}")
+    assert extraction.kind == "unknown"
+    assert not extraction.rows
+    [finding] = extraction.findings
+    assert (finding.severity, finding.code) == ("error", code)
+    assert words in finding.message and "test-force" in finding.message
+
+
+def test_skip_hint_reads_nothing(tmp_path):
+    from layouts import csv_bom_tab
+
+    layout = csv_bom_tab(tmp_path)
+    extraction = extract_file(layout.path, "test-force", "x.csv", {"skip": True})
+    assert (extraction.rows, extraction.hints_used) == ([], ["skip"])
+    assert len(extraction.source_sha256) == 64
