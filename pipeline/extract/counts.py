@@ -52,6 +52,7 @@ def phrases() -> dict:
     document["separator_re"] = re.compile(document["item_separator"])
     document["prose_re"] = re.compile(document["prose_outcome"].replace("{number_words}", words))
     document["prose_verb_re"] = re.compile(document["prose_outcome_verb"].replace("{number_words}", words))
+    document["total_answer_re"] = re.compile(document["total_answer"].replace("{number_words}", words))
     for key in ("total_labels", "outcome_labels", "breach_labels", "answer_start", "withheld"):
         document[f"{key}_re"] = re.compile(document[key])
     document["zero_set"] = {str(w).lower() for w in document["zero_words"]}

@@ -21,7 +21,6 @@ from pipeline.extract.letter import cited_sections
 from pipeline.records import ExtractedRow
 
 _LABEL_PARTS = re.compile(r"\d+\s*[a-z]?")
-_FIRST_NUMBER = re.compile(r"[a-z0-9]+")
 
 
 @dataclass
@@ -82,14 +81,11 @@ def is_echo(text: str, questions: dict[str, str] | None = None) -> bool:
     return any(fuzz.partial_ratio(q.lower(), plain) >= limit for q in questions.values() if len(plain) >= 20)
 
 
-def _first_number(text: str) -> int | None:
-    for word in _FIRST_NUMBER.findall(text.lower()):
-        if word in ("a", "an", "single"):
-            continue
-        value = number_of(word)
-        if value is not None:
-            return value
-    return None
+def _leading_number(text: str) -> int | None:
+    match = phrases()["total_answer_re"].match(text.lower().strip())
+    if not match or match.group("n") in ("a", "an", "single"):
+        return None
+    return number_of(match.group("n"))
 
 
 def answer_numbers(text: str, question: str = "") -> AnswerNumbers:
@@ -114,23 +110,30 @@ def answer_numbers(text: str, question: str = "") -> AnswerNumbers:
                     found.append((match.start(), n, plain[start:end].strip(" .")))
         numbers.items = [(n, label) for _, n, label in sorted(found)]
     if question_role(question) == "total" or not numbers.items:
-        numbers.total = _first_number(lowered)
+        numbers.total = _leading_number(lowered)
     return numbers
 
 
 def numbered_answers(blocks: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
     """(locator, label, text) of every line starting with a question number; ``blocks`` are
     (locator, text) pairs: a paragraph, or a page whose lines get 'line N' added."""
-    answers = []
+    answers: list[list[str]] = []
     start = phrases()["answer_start_re"]
     for where, text in blocks:
         lines = (text or "").splitlines()
+        open_answer = None
         for i, line in enumerate(lines, start=1):
-            match = start.match(line.strip())
+            line = line.strip()
+            match = start.match(line)
             if match:
                 locator = f"{where}, line {i}" if len(lines) > 1 else where
-                answers.append((locator, match.group("label").strip(), match.group("text").strip()))
-    return answers
+                open_answer = [locator, match.group("label").strip(), match.group("text").strip()]
+                answers.append(open_answer)
+            elif open_answer is not None and line and not open_answer[2].endswith((".", "?", "!", ":")):
+                open_answer[2] += " " + line     # a sentence wrapped onto the next line of a page
+            else:
+                open_answer = None
+    return [(locator, label, text) for locator, label, text in answers]
 
 
 def prose_rows(blocks: list[tuple[str, str]], *, force_id: str, source_file: str, sha256: str,
