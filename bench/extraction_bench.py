@@ -78,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         extraction = extract_file(path, source.split("/")[0], source)
         ours_ms = (time.perf_counter() - started) * 1000
-        extraction.rows = [r for r in extraction.rows if r.cells]   # table rows (prose answers have none)
+        # case rows only: count cells and prose answers (issue 9) are another grain
+        extraction.rows = [r for r in extraction.rows if r.cells and r.context.get("grain", "case") == "case"]
         wanted = Counter((c["locator"], c["breach_text"], c["outcome_text"]) for c in cases)
         found = Counter((r.locator, r.cells.get("breach", ""), r.cells.get("outcome", "")) for r in extraction.rows)
         hit = sum((wanted & found).values())

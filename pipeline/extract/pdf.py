@@ -17,6 +17,7 @@ import pdfplumber
 from pipeline.extract.grid import clean_cell, column_roles, header_score, is_total_row, merge_header_rows
 from pipeline.extract.headers import header_role, normalise_heading
 from pipeline.extract.letter import classify_text
+from pipeline.extract.prose import prose_rows  # issue 9: numbered prose answers
 from pipeline.records import ExtractedRow, FileExtraction, Finding, TableSummary
 
 _PAGE_FOOTER = re.compile(r"^\s*page\s+\d+(\s+of\s+\d+)?\s*$", re.IGNORECASE)
@@ -72,6 +73,11 @@ def _assign(line: list[dict], columns: list[float]) -> list[str] | None:
             return None
         cells[index].append(word["text"])
     return [" ".join(c) for c in cells]
+
+
+def _same_columns(a: list[float], b: list[float], tolerance: float = 3.0) -> bool:
+    """Columns that start at the same x positions: the same table, whatever its heading wraps to."""
+    return len(a) == len(b) and all(abs(x - y) <= tolerance for x, y in zip(a, b, strict=True))
 
 
 def _is_number_like(text: str) -> bool:
@@ -130,9 +136,10 @@ class _Reader:
         pages = (f"page {table.first_page}" if table.first_page == table.last_page
                  else f"pages {table.first_page}-{table.last_page}")
         e = self.extraction
+        counted = "count" in table.roles and not {"breach", "outcome"} & set(table.roles)
         e.tables.append(TableSummary(f"{pages}, table {table.number}", table.header,
                                      dict(zip(table.header, table.roles, strict=False)), table.rows,
-                                     page=table.first_page))
+                                     page=table.first_page, grain="count" if counted else "case"))
         for heading, role in zip(table.header, table.roles, strict=False):
             if heading and not role:
                 e.findings.append(Finding("warning", "unknown_column",
@@ -181,8 +188,9 @@ class _Reader:
                     self._emit(page_no, pending)
                     pending = None
                 header = [c for _, c in cells]
-                same = self.current is not None and not self.current.ruled and \
+                same = self.current is not None and not self.current.ruled and (
                     [normalise_heading(h) for h in header] == [normalise_heading(h) for h in self.current.header]
+                    or _same_columns([x for x, _ in cells], self.current.columns))   # repeated, maybe wrapped
                 if not same:
                     self._start(header, [x for x, _ in cells], False, page_no)
                     in_header = True
@@ -260,10 +268,16 @@ def extract_pdf(path: Path, force_id: str, source_file: str, sha256: str, hints:
             page.close()
     reader._finish()
     text = "\n".join(texts)
+    if not extraction.rows:   # issue 9: with no case table, numbered prose answers may be the answer
+        extraction.rows += prose_rows([(f"page {n}", t) for n, t in enumerate(texts, 1)],
+                                      force_id=force_id, source_file=source_file, sha256=sha256)
     letter = classify_text(text)
-    if extraction.rows:
+    # Mostly scans, no table of cases and no letter we recognise: the text is whatever a few pages carry.
+    mostly_scanned = scanned_pages and 2 * len(scanned_pages) >= len(texts) and letter.kind == "unknown" \
+        and not any(row.cells for row in extraction.rows)
+    if extraction.rows and not mostly_scanned:
         extraction.kind = "partial" if letter.kind in ("refused", "partial") else "table"
-    elif not text.strip() or (scanned_pages and letter.kind == "unknown"):
+    elif scanned_pages and (not text.strip() or letter.kind == "unknown"):
         extraction.kind = "needs_ocr"
         pages = _page_list(scanned_pages)
         extraction.findings.append(Finding("error", "needs_ocr", f"{source_file}: {pages} a scan with no text "
