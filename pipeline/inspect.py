@@ -98,7 +98,7 @@ def _manifest(results: dict[str, dict], received: str = "") -> dict:
     elif statuses:
         document["status"] = next(s for s in ("responded", "partial", "refused", "nil_return", "not_held")
                                   if s in statuses)
-    basis = sorted({b for r in results.values() for b in r.get("refusal_basis", [])})
+    basis = list(dict.fromkeys(b for r in results.values() for b in r.get("refusal_basis", [])))
     if basis and document.get("status") in ("partial", "refused"):
         document["refusal_basis"] = basis
     starts = [r["period_start"] for r in results.values() if r.get("period_start")]
