@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pdfplumber
+from pdfplumber.utils import extract_words as words_of_chars
 
 from pipeline.extract.grid import clean_cell, column_roles, header_score, is_total_row, merge_header_rows
 from pipeline.extract.headers import header_role, normalise_heading
@@ -39,6 +40,42 @@ class _Table:
     first_page: int = 0
     last_page: int = 0
     first_column_numeric: bool | None = None
+
+
+def _unrotated_chars(page) -> list[dict] | None:
+    """The chars of a page whose /Rotate turned its upright text sideways, put back in the frame the text
+    was written in; None when the page reads as it is. pdfplumber applies /Rotate to every object, so a
+    table on such a page comes back transposed (tools_facts 3.2): undo it before finding rows."""
+    rotation = (page.rotation or 0) % 360
+    chars = page.chars
+    if not rotation or not chars or sum(1 for c in chars if c.get("upright")) * 2 >= len(chars):
+        return None
+    width, height = page.width, page.height      # the displayed (rotated) frame
+    moved = []
+    for char in chars:
+        x0, x1, top, bottom = char["x0"], char["x1"], char["top"], char["bottom"]
+        if rotation == 90:
+            box = (top, bottom, width - x1, width - x0)
+        elif rotation == 270:
+            box = (height - bottom, height - top, x0, x1)
+        else:   # 180
+            box = (width - x1, width - x0, height - bottom, height - top)
+        moved.append({**char, "x0": box[0], "x1": box[1], "top": box[2], "bottom": box[3],
+                      "doctop": box[2], "upright": True})
+    return moved
+
+
+def _unrotated_rules(page) -> list[float]:
+    """Heights of the horizontal rules of a rotated page in the frame its text was written in (on a page
+    turned by 90 or 270 degrees they are the displayed vertical edges)."""
+    rotation = (page.rotation or 0) % 360
+    rules = set()
+    for edge in page.edges:
+        if rotation in (90, 270) and edge["orientation"] == "v":
+            rules.add(round(page.width - edge["x0"] if rotation == 90 else edge["x0"], 1))
+        elif rotation == 180 and edge["orientation"] == "h":
+            rules.add(round(page.height - edge["top"], 1))
+    return sorted(rules)
 
 
 def _lines(words: list[dict]) -> list[list[dict]]:
@@ -168,7 +205,7 @@ class _Reader:
                 self._emit(page_no, cells)
 
     # --- unruled -------------------------------------------------------------------------------
-    def unruled_page(self, page_no: int, lines: list[list[dict]]) -> None:
+    def unruled_page(self, page_no: int, lines: list[list[dict]], rules: list[float] | None = None) -> None:
         """Rows rebuilt from word positions. Lines closer than a fraction of the text height belong to
         one row (a wrapped cell, in any column); a wider gap starts a new row."""
         pending: list[str] | None = None
@@ -182,6 +219,8 @@ class _Reader:
             bottom = max(w["bottom"] for w in line)
             height = max(w["bottom"] - w["top"] for w in line)
             close = previous_bottom is not None and top - previous_bottom < _WRAP_GAP * height
+            if close and rules:      # ruled rows: a rule between two lines always starts a new row
+                close = not any(previous_bottom - 1 <= y <= top + 1 for y in rules)
             cells = _header_cells(line)
             if sum(1 for _, c in cells if header_role(c)) >= 2 and header_score([c for _, c in cells]) >= 2:
                 if pending is not None:
@@ -258,6 +297,14 @@ def extract_pdf(path: Path, force_id: str, source_file: str, sha256: str, hints:
             texts.append(page_text)
             if not page_text.strip() and page.images:
                 scanned_pages.append(page_no)
+            rotated = _unrotated_chars(page)
+            if rotated is not None:      # read from word positions in the frame the text was written in
+                extraction.findings.append(Finding("info", "rotated_page", f"{source_file}: page {page_no} is "
+                                                   f"rotated {page.rotation}°; it was read turned back upright.",
+                                                   force_id, source_file, f"page {page_no}"))
+                reader.unruled_page(page_no, _lines(words_of_chars(rotated)), _unrotated_rules(page))
+                page.close()
+                continue
             grids = _ruled_tables(page)
             if grids and any(header_score(r) >= 2 for g in grids for r in g[:5]) or \
                     (grids and reader.current is not None and reader.current.ruled):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -189,6 +190,29 @@ def pdf_scan(folder: Path) -> Layout:
     return Layout(path, kind="needs_ocr", findings=["needs_ocr"])
 
 
+def _rotate_pages(path: Path, degrees: int) -> None:
+    """Give every page a /Rotate, as a printer driver does to a wide table: the text stays upright in its
+    own frame and pdfplumber reads it turned (fpdf2 cannot write /Rotate; pdfminer re-reads the xref)."""
+    data = re.sub(rb"/Type /Page(?!s)", b"/Type /Page /Rotate %d" % degrees, path.read_bytes())
+    path.write_bytes(data)
+
+
+def pdf_rotated_90(folder: Path) -> Layout:
+    """A ruled table over two pages, both pages rotated 90 degrees, header repeated."""
+    path = folder / "rotated-90.pdf"
+    _table_pdf(path, CASES, ruled=True, rows_per_page=3, repeat_header=True)
+    _rotate_pages(path, 90)
+    return Layout(path, _expected_pdf(CASES, 3), findings=["rotated_page"])
+
+
+def pdf_rotated_270(folder: Path) -> Layout:
+    """A ruled table on one page rotated 270 degrees."""
+    path = folder / "rotated-270.pdf"
+    _table_pdf(path, CASES[:4], ruled=True, rows_per_page=4, repeat_header=False)
+    _rotate_pages(path, 270)
+    return Layout(path, _expected_pdf(CASES[:4], 4), findings=["rotated_page"])
+
+
 # --- spreadsheets -----------------------------------------------------------------------------------------
 
 def xlsx_two_row_merged_header(folder: Path) -> Layout:
@@ -350,7 +374,8 @@ def docx_not_held(folder: Path) -> Layout:
     return Layout(path, kind="not_held")
 
 
-TABLE_LAYOUTS = [pdf_unruled_flowing, pdf_ruled_repeated_header_total, pdf_two_tables, xlsx_two_row_merged_header,
+TABLE_LAYOUTS = [pdf_unruled_flowing, pdf_ruled_repeated_header_total, pdf_two_tables, pdf_rotated_90,
+                 pdf_rotated_270, xlsx_two_row_merged_header,
                  xlsx_sheet_per_year, xlsx_dates_and_formulas, csv_cp1252_semicolon, csv_bom_tab,
                  docx_table_in_letter]
 LETTER_LAYOUTS = [pdf_refusal_s12, pdf_refusal_s40_ncnd, pdf_nil_return, pdf_scan, docx_refusal_s22, docx_not_held]
