@@ -23,10 +23,15 @@ from pipeline.records import COUNT_COLUMNS, ExtractedRow, Finding
 
 GRAINS = ("count", "prose")
 _CATEGORY_FIELDS = ("outcome_category", "breach_category", "person_type")
+_CASE_CELLS = {"breach", "outcome", "rank", "date", "case_ref", "platform"}
 
 
 def is_count_row(row: ExtractedRow) -> bool:
-    return row.context.get("grain") in GRAINS
+    """A count cell or prose answer, or a row of a long count table read by a format's own reader (a year
+    and a count, no case columns: the PDF reader's "Financial Year | Total")."""
+    if row.context.get("grain") in GRAINS:
+        return True
+    return bool(row.cells.get("count")) and not (_CASE_CELLS & set(row.cells))
 
 
 def split_rows(rows: Iterable[ExtractedRow]) -> tuple[list[ExtractedRow], list[ExtractedRow]]:
@@ -102,7 +107,7 @@ def _from_count_cell(row: ExtractedRow, vocabulary) -> tuple[list[dict], list[Fi
     if items:
         column = "breach_text" if row.context.get("items") == "breach" else "outcome_text"
         return [{**base, column: label, "count": n, "level": "breakdown"} for n, label in items], []
-    value = read_count(text, zero_words_mean_zero=row.context.get("zero_ok") == "yes")
+    value = read_count(text, zero_words_mean_zero=row.context.get("zero_ok", "yes") == "yes")
     if value is None:
         return [], [Finding("warning", "count_unreadable",
                             f"{row.source_file}: '{text}' at {row.locator} is not a number, a zero or a suppression "
@@ -131,7 +136,7 @@ def count_rows(rows: Iterable[ExtractedRow], vocabulary) -> tuple[pd.DataFrame, 
     """One published count row per number the force gave, in the order read; codes beside the labels."""
     records, findings = [], []
     for row in rows:
-        if row.context.get("grain") == "count":
+        if row.context.get("grain", "count") == "count":
             made, problems = _from_count_cell(row, vocabulary)
             findings += problems
         elif row.context.get("grain") == "prose":

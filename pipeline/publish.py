@@ -130,6 +130,8 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    frame = frame.copy()
+    frame.attrs = {}   # pandas would embed attrs (pandera leaves its schema there) in the file's metadata
     table = pa.Table.from_pandas(frame, preserve_index=False)
     pq.write_table(table, path, compression="zstd")
 

@@ -15,13 +15,20 @@ from tests.conftest import GROUND_TRUTH, RAW
 
 pytestmark = pytest.mark.slow
 
-PUBLISHED_FILES = ("cases.csv", "forces.csv", "cases.parquet", "forces.parquet", "foi_dataset.xlsx",
-                   "datapackage.json", "README.md")
+PUBLISHED_FILES = ("cases.csv", "forces.csv", "counts.csv", "cases.parquet", "forces.parquet", "counts.parquet",
+                   "foi_dataset.xlsx", "datapackage.json", "README.md")
+
 
 
 def _read_csv(path: Path) -> list[dict]:
     with path.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+def _case_rows() -> int:
+    """Forces that answered in counts (issue 9) publish no case rows: cases.csv holds the case-grain forces'
+    rows, and forces.csv `cases` is every force's total whatever its grain."""
+    return len(_read_csv(GROUND_TRUTH / "cases.csv"))
 
 
 def _digests(folder: Path) -> dict[str, str]:
@@ -50,8 +57,25 @@ def sample_run(prefect_server, tmp_path_factory):
 
 def test_sample_corpus_publishes_828_cases_from_43_forces(sample_run):
     assert sample_run["first"]["published"] is True
-    assert len(sample_run["cases"]) == 828
+    assert sum(int(r["cases"] or 0) for r in sample_run["forces"]) == 828
+    assert len(sample_run["cases"]) == _case_rows() == 793
     assert len(sample_run["forces"]) == 43
+
+
+def test_count_grain_forces_are_published_in_counts_csv_with_their_total(sample_run):
+    counts = _read_csv(sample_run["base"] / "published" / "counts.csv")
+    forces = {r["force_id"]: r for r in sample_run["forces"]}
+    assert {r["force_id"] for r in counts} == {"avon-and-somerset", "north-yorkshire"}
+    for force_id, total in (("avon-and-somerset", "26"), ("north-yorkshire", "9")):
+        assert (forces[force_id]["grain"], forces[force_id]["cases"]) == ("count", total)
+        yearly = [r for r in counts if r["force_id"] == force_id and r["level"] == "total" and r["year"]]
+        assert sum(int(r["count"]) for r in yearly) == int(total)
+    truth = Counter((r["force_id"], r["locator"], r["outcome_category"], r["count"])
+                    for r in _read_csv(GROUND_TRUTH / "counts.csv"))
+    assert Counter((r["force_id"], r["source_locator"], r["outcome_category"], r["count"]) for r in counts) == truth
+    readme = (sample_run["base"] / "published" / "README.md").read_text(encoding="utf-8")
+    assert "- 828 cases in all, the sum of `cases` in `forces.csv` over every force that answered:" in readme
+    assert "  - 35 cases from 2 forces that answered in tables of numbers (`counts.csv`)." in readme
 
 
 def test_force_statuses_and_counts_match_the_ground_truth(sample_run):
@@ -104,7 +128,7 @@ def test_every_case_carries_its_provenance(sample_run):
         assert row["source_file"].startswith(row["force_id"] + "/")
         assert row["source_locator"]
         assert len(row["source_sha256"]) == 64
-    assert len({row["record_id"] for row in sample_run["cases"]}) == 828
+    assert len({row["record_id"] for row in sample_run["cases"]}) == _case_rows()
 
 
 def test_running_twice_gives_byte_identical_files(sample_run):

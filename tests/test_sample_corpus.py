@@ -26,6 +26,7 @@ from pipeline.samples import (
 )
 from pipeline.samples.generate import generate_corpus
 from pipeline.samples.pool import CODES, plan, wordings
+from pipeline.samples.truth import read_count_truth
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "raw"
@@ -73,7 +74,10 @@ def test_committed_corpus_is_what_the_generator_writes(generated):
 def test_national_and_named_force_totals_match_the_reports(truth):
     cases, forces = truth
     counts = Counter(c["force_id"] for c in cases)
-    assert len(cases) == 828
+    # Count-grain forces (issue 9) have no case rows: their total is in forces.csv, their numbers in counts.csv.
+    counts.update({f: int(row["cases"]) for f, row in forces.items() if row["grain"] == "count"})
+    assert sum(counts.values()) == 828
+    assert len(cases) == 828 - sum(int(row["cases"]) for row in forces.values() if row["grain"] == "count")
     assert {f: counts[f] for f in ("greater-manchester", "west-midlands", "metropolitan")} == {
         "greater-manchester": 88, "west-midlands": 74, "metropolitan": 69}
     assert (counts["west-mercia"], counts["warwickshire"], counts["dyfed-powys"], counts["durham"]) == (19, 8, 4, 1)
@@ -112,6 +116,9 @@ def test_dyfed_powys_holds_the_reported_facebook_harassment(truth):
 def test_outcome_shares_are_a_seventh_and_a_tenth(truth):
     cases, _ = truth
     outcomes = Counter(c["outcome_category"] for c in cases)
+    for row in read_count_truth(TRUTH):     # the count-grain forces' outcomes, counted once (by year)
+        if row["level"] == "breakdown" and row["year"]:
+            outcomes[row["outcome_category"]] += int(row["count"])
     assert outcomes["no_further_action"] + outcomes["no_case_to_answer"] == 118        # 14.3% ~ 1/7
     assert outcomes["resigned_or_retired"] + outcomes["dismissed"] == 83              # 10.0% ~ 1/10
 
@@ -305,13 +312,29 @@ def test_cp1252_csv_breaks_as_utf8_and_reads_as_windows_1252(truth):
         assert [row[2], row[3], row[5]] == [case["rank_text"], case["breach_text"], case["outcome_text"]]
 
 
-def test_utf8_bom_csv_is_semicolon_delimited(truth):
-    cases, _ = truth
+def test_utf8_bom_csv_is_semicolon_delimited_with_years_as_columns(truth):
+    _, forces = truth
     raw = (RAW / "avon-and-somerset" / "ASC 221-14.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0] == ["Year", "Officer/Staff", "Rank", "Allegation", "Platform", "Outcome"]
-    assert [r[3] for r in rows[1:]] == [c["breach_text"] for c in _cases_of(cases, "avon-and-somerset")]
+    assert rows[0] == ["", "2009", "2010", "2011", "2012", "2013", "2014"]
+    assert [r[0] for r in rows[1:]] == ["No of Officers", "Outcomes"]
+    assert sum(int(n) for n in rows[1][1:]) == int(forces["avon-and-somerset"]["cases"]) == 26
+    for officers, outcomes in zip(rows[1][1:], rows[2][1:], strict=True):
+        items = [re.match(r"^(\d+)x (.+)$", item) for item in outcomes.split(", ")] if outcomes else []
+        assert sum(int(m.group(1)) for m in items) == int(officers)
+
+
+def test_count_truth_names_cells_that_hold_its_numbers(truth):
+    sheet = openpyxl.load_workbook(RAW / "north-yorkshire" / "NYP 0293-2014.xlsx")["Outcomes by year"]
+    rows = [r for r in read_count_truth(TRUTH) if r["force_id"] == "north-yorkshire"]
+    assert rows and {r["source_file"] for r in rows} == {"north-yorkshire/NYP 0293-2014.xlsx"}
+    for row in rows:
+        value = sheet[row["locator"].split("!")[1]].value
+        assert ("" if value is None else str(value)) == row["count_text"]
+        assert int(row["count"]) == (0 if row["count_text"] in ("-", "") else int(row["count_text"]))
+    assert sum(int(r["count"]) for r in rows if r["level"] == "total" and r["year"]) == 9
+    assert {r["count_text"] for r in rows if r["count"] == "0"} == {"-"}
 
 
 def test_manifests_load_with_the_pipeline(truth):

@@ -32,14 +32,18 @@ West Mercia 19 (13 officers, 6 staff); Warwickshire 8; Dyfed-Powys 4; Durham 1; 
 Merseyside and Staffordshire refused. Every other number, name, wording, reference and date here is made
 up. The letters borrow the phrasing real forces use, but no force wrote them.
 
-What is in it: {responded} forces answered with case tables, {refused} refused, {nil} nil return,
+What is in it: {responded} forces answered ({case_grain} with case tables, {count_grain} with tables of counts
+instead of a row per case), {refused} refused, {nil} nil return,
 {not_held} "information not held", {no_response} sent nothing (no folder). The returns come as PDF letters
 with ruled and with unruled tables (some spanning pages, with and without a repeated header), XLSX
 workbooks (title blocks, a merged two-row header, one sheet per year with a notes sheet, totals rows,
-blank rows), CSV exports (Windows-1252, UTF-8 with BOM and `;`) and Word letters.
+blank rows), CSV exports (Windows-1252, UTF-8 with BOM and `;`) and Word letters. The count tables have
+outcomes as rows and years as columns with "-" for zero and a Total row, or years as columns with a
+"No of Officers" row and count-prefixed outcomes ("1x Written warning, 2x Management advice").
 
-The ground truth (every case's verbatim cell texts, row locator and expected codes; every force's status)
-is in `tests/ground_truth/cases.csv` and `tests/ground_truth/forces.csv`.
+The ground truth (every case's verbatim cell texts, row locator and expected codes; every force's status,
+grain and total; every number of the count tables with its cell) is in `tests/ground_truth/cases.csv`,
+`tests/ground_truth/forces.csv` and `tests/ground_truth/counts.csv`.
 
 Regenerate (deterministic: the same bytes every time):
 
@@ -70,14 +74,17 @@ def generate_corpus(raw_dir: Path, truth_dir: Path) -> CorpusTruth:
     for index, force in enumerate(all_forces()):
         entry = document["forces"][force.force_id]
         cases = force_cases(force.force_id, entry, rng, deck) if entry.get("cases") else []
-        force_truth, case_rows = write_return(force, entry, cases, raw_dir / force.force_id, index)
+        force_truth, case_rows, count_rows = write_return(force, entry, cases, raw_dir / force.force_id, index)
         truth.forces.append(force_truth)
         truth.cases.extend(case_rows)
+        truth.counts.extend(count_rows)
     if deck:
         raise ValueError(f"plan.yaml: {len(deck)} outcomes of outcome_quota were not dealt")
     statuses = Counter(f.response_status for f in truth.forces)
     (raw_dir / "README.md").write_text(README.format(
-        total=len(truth.cases), responded=statuses["responded"], refused=statuses["refused"],
+        total=sum(f.cases or 0 for f in truth.forces), responded=statuses["responded"], refused=statuses["refused"],
+        case_grain=sum(1 for f in truth.forces if f.grain == "case"),
+        count_grain=sum(1 for f in truth.forces if f.grain == "count"),
         nil=statuses["nil_return"], not_held=statuses["not_held"], no_response=statuses["no_response"],
     ), encoding="utf-8")
     truth.write(truth_dir)
@@ -92,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     truth = generate_corpus(args.raw, args.truth)
     answered = sum(1 for f in truth.forces if f.response_status != "no_response")
-    print(f"Wrote {len(truth.cases)} cases from {answered} forces into {args.raw}/ "
+    print(f"Wrote {sum(f.cases or 0 for f in truth.forces)} cases ({len(truth.cases)} as case rows) from "
+          f"{answered} forces into {args.raw}/ "
           f"and the ground truth into {args.truth}/")
     return 0
 

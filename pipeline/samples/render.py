@@ -13,6 +13,7 @@ import yaml
 
 from pipeline.forces import Force
 from pipeline.samples.cases import SampleCase, force_period
+from pipeline.samples.counts import COUNT_LAYOUTS, write_counts
 from pipeline.samples.office import (
     write_csv,
     write_docx_letter,
@@ -22,7 +23,7 @@ from pipeline.samples.office import (
 )
 from pipeline.samples.pdf import Paragraph, write_letter_pdf, write_ruled_pdf, write_unruled_pdf
 from pipeline.samples.pool import letters
-from pipeline.samples.truth import CaseTruth, ForceTruth
+from pipeline.samples.truth import CaseTruth, CountTruth, ForceTruth
 
 REQUEST_RECEIVED = "18 February 2014"
 
@@ -128,24 +129,29 @@ def _status_letter(force: Force, entry: dict) -> tuple[list[Paragraph], str]:
 
 def write_return(
     force: Force, entry: dict, cases: list[SampleCase], folder: Path, index: int
-) -> tuple[ForceTruth, list[CaseTruth]]:
+) -> tuple[ForceTruth, list[CaseTruth], list[CountTruth]]:
     """Write the force's files into ``folder`` and return its truth. ``index`` varies the letter text."""
     entry = {**entry, "reply_date": f"{3 + index % 24} March 2014"}
     status = entry["status"]
     truth = ForceTruth(force_id=force.force_id, response_status=status)
     if status == "no_response":
-        return truth, []
+        return truth, [], []
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / entry["file"]
     files = [path]
     case_rows: list[CaseTruth] = []
-    if status in ("refused", "nil_return", "not_held"):
+    count_rows: list[CountTruth] = []
+    if entry.get("layout") in COUNT_LAYOUTS:
+        count_rows = write_counts(force.force_id, entry, cases, path)
+        truth.cases, truth.grain = len(cases), "count"
+    elif status in ("refused", "nil_return", "not_held"):
         paragraphs, truth.evidence = _status_letter(force, entry)
         if entry["format"] == "docx":
             write_docx_letter(path, paragraphs)
         else:
             write_letter_pdf(path, paragraphs, letterhead=force.force_name)
         truth.refusal_basis = entry.get("refusal_basis", "")
+        truth.grain = "letter"
         if status == "nil_return":
             truth.cases = 0
     else:
@@ -155,7 +161,7 @@ def write_return(
             write_letter_pdf(letter, paragraphs, letterhead=force.force_name)
             files.insert(0, letter)
         case_rows = _write_table(force, entry, cases, path, index)
-        truth.cases = len(cases)
+        truth.cases, truth.grain = len(cases), "case"
     if status in ("responded", "nil_return"):
         start, end = force_period(entry)
         truth.period_start, truth.period_end = start.isoformat(), end.isoformat()
@@ -164,7 +170,7 @@ def write_return(
     relative = [f"{force.force_id}/{p.name}" for p in files]
     truth.source_files = ";".join(relative)
     truth.file_formats = ";".join(sorted({p.suffix.lstrip(".").lower() for p in files}))
-    return truth, case_rows
+    return truth, case_rows, count_rows
 
 
 def _write_table(force: Force, entry: dict, cases: list[SampleCase], path: Path, index: int) -> list[CaseTruth]:

@@ -43,19 +43,37 @@ class ForceTruth:
     file_formats: str = ""    # "pdf", "pdf;xlsx"
     source_files: str = ""    # ";"-separated, relative to raw/
     evidence: str = ""        # the sentence of a letter that decides its status
+    grain: str = ""           # case | count | letter | "" (no answer): how the force answered (issue 9)
+
+
+@dataclass
+class CountTruth:
+    """One number a count-grain return shows, as counts.csv must publish it (issue 9)."""
+
+    force_id: str
+    source_file: str
+    locator: str              # the cell: "'Sheet1'!C5", "row 3, column 2"
+    year: str                 # "" for a whole-period cell (a Total column)
+    level: str                # total | breakdown
+    outcome_text: str         # the item's label ("Written warning" of "2x Written warning"), "" for a total
+    outcome_category: str
+    count: int
+    count_text: str           # the cell as written ("-", "", "1x Written warning, 2x Management advice")
 
 
 @dataclass
 class CorpusTruth:
     cases: list[CaseTruth] = field(default_factory=list)
     forces: list[ForceTruth] = field(default_factory=list)
+    counts: list[CountTruth] = field(default_factory=list)
 
     def write(self, truth_dir: Path) -> list[Path]:
-        """Write ``cases.csv`` and ``forces.csv`` (UTF-8, LF, rows in generation order)."""
+        """Write ``cases.csv``, ``forces.csv`` and ``counts.csv`` (UTF-8, LF, rows in generation order)."""
         truth_dir = Path(truth_dir)
         truth_dir.mkdir(parents=True, exist_ok=True)
         return [_write_rows(truth_dir / "cases.csv", CaseTruth, self.cases),
-                _write_rows(truth_dir / "forces.csv", ForceTruth, self.forces)]
+                _write_rows(truth_dir / "forces.csv", ForceTruth, self.forces),
+                _write_rows(truth_dir / "counts.csv", CountTruth, self.counts)]
 
 
 def _write_rows(path: Path, shape, rows: list) -> Path:
@@ -77,3 +95,9 @@ def read_truth(truth_dir: Path) -> tuple[list[dict], list[dict]]:
     with (truth_dir / "forces.csv").open(encoding="utf-8", newline="") as handle:
         forces = list(csv.DictReader(handle))
     return cases, forces
+
+
+def read_count_truth(truth_dir: Path) -> list[dict]:
+    """The numbers of the count-grain returns (``counts.csv``) as dicts of strings."""
+    with (Path(truth_dir) / "counts.csv").open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))

@@ -1,0 +1,68 @@
+"""The sample corpus's count-grain returns (issue 9) read back by the pipeline exactly as the generator's
+ground truth says: every number with its cell, the force's grain and total, and the national figures summed
+over both grains."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from pipeline.extract import extract_file
+from pipeline.process import process_return
+from pipeline.returns import discover_returns
+from pipeline.samples.truth import read_count_truth, read_truth
+from pipeline.vocabulary import load_vocabulary
+from tests.conftest import GROUND_TRUTH, RAW
+
+COUNT_FORCES = ("avon-and-somerset", "north-yorkshire")
+
+
+@pytest.fixture(scope="module")
+def outcomes():
+    folders, _ = discover_returns(RAW)
+    vocabulary = load_vocabulary()
+    found = {}
+    for folder in folders:
+        if folder.force_id in COUNT_FORCES:
+            extractions = [extract_file(p, folder.force_id, f"{folder.force_id}/{p.name}",
+                                        folder.manifest.hints_for(p.name)) for p in folder.files]
+            found[folder.force_id] = process_return(folder, extractions, vocabulary)
+    return found
+
+
+def _key(row: dict) -> tuple:
+    return (row["force_id"], row["source_file"], row["locator"], row["year"], row["level"], row["outcome_text"],
+            row["outcome_category"], str(row["count"]), row["count_text"])
+
+
+def test_every_number_of_the_count_returns_is_read_from_its_cell(outcomes):
+    truth = Counter(_key(row) for row in read_count_truth(GROUND_TRUTH))
+    published = Counter()
+    for outcome in outcomes.values():
+        for _, row in outcome.counts.iterrows():
+            published[_key({**row.to_dict(), "locator": row["source_locator"]})] += 1
+    assert truth - published == Counter(), "numbers in the ground truth but not read"
+    assert published - truth == Counter(), "numbers read but not in the ground truth"
+
+
+@pytest.mark.parametrize("force_id", COUNT_FORCES)
+def test_count_forces_have_their_grain_and_total(outcomes, force_id):
+    _, forces = read_truth(GROUND_TRUTH)
+    expected = next(f for f in forces if f["force_id"] == force_id)
+    summary = outcomes[force_id].summary
+    assert (summary.response_status, summary.grain, str(summary.cases)) == (
+        expected["response_status"], "count", expected["cases"])
+    assert outcomes[force_id].cases.empty
+
+
+def test_national_total_and_outcome_shares_hold_over_both_grains():
+    cases, forces = read_truth(GROUND_TRUTH)
+    assert sum(int(f["cases"] or 0) for f in forces) == 828
+    assert len(cases) == 828 - sum(int(f["cases"]) for f in forces if f["grain"] == "count")
+    outcomes = Counter(c["outcome_category"] for c in cases)
+    for row in read_count_truth(GROUND_TRUTH):
+        if row["level"] == "breakdown" and row["year"]:
+            outcomes[row["outcome_category"]] += int(row["count"])
+    assert outcomes["no_further_action"] + outcomes["no_case_to_answer"] == 118
+    assert outcomes["resigned_or_retired"] + outcomes["dismissed"] == 83
