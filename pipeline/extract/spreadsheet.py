@@ -68,11 +68,30 @@ def _sheet_grid(ws, formulas) -> tuple[Grid, list[tuple[int, int]]]:
     return grid, missing_cache
 
 
+_SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
+
+
+def _serial_dates(rows, source_file: str, force_id: str) -> list[Finding]:
+    """A date column holding Excel serial numbers (41275 for 1 January 2013, stored as a number with no
+    date format) is read as the date Excel would show; each converted cell is listed."""
+    findings = []
+    for row in rows:
+        text = row.cells.get("date", "")
+        if _SERIAL.match(text) and 20000 <= float(text) <= 60000:
+            day = (dt.datetime(1899, 12, 30) + dt.timedelta(days=float(text))).date().isoformat()
+            row.cells["date"] = day
+            findings.append(Finding("info", "excel_serial_date", f"{source_file}: {row.cell_locators['date']} "
+                                    f"held the Excel date number {text}; read as {day}.", force_id, source_file,
+                                    row.cell_locators["date"], text))
+    return findings
+
+
 def _read_sheets(extraction: FileExtraction, sheets, hints: dict) -> None:
     """``sheets`` yields (title, visible, grid, formula cells without a value, hidden row numbers)."""
     force_id, source_file, sha256 = extraction.force_id, extraction.source_file, extraction.source_sha256
     texts = []
-    for title, visible, grid, missing, hidden_rows in sheets:
+    for title, visible, grid, missing, hidden in sheets:
+        hidden_rows, hidden_columns = hidden if isinstance(hidden, tuple) else (hidden, [])
         if not visible:
             extraction.findings.append(Finding("info", "hidden_sheet_skipped",
                                                f"{source_file}: hidden sheet '{title}' was not read.",
@@ -93,6 +112,12 @@ def _read_sheets(extraction: FileExtraction, sheets, hints: dict) -> None:
                                                    f"{source_file}: sheet '{title}' has hidden rows "
                                                    f"{hidden_rows[:10]}; they were read like the others.",
                                                    force_id, source_file, grid.where))
+            if hidden_columns:
+                extraction.findings.append(Finding("info", "hidden_columns_used",
+                                                   f"{source_file}: sheet '{title}' has hidden columns "
+                                                   f"{', '.join(hidden_columns)}; they were read like the others.",
+                                                   force_id, source_file, grid.where))
+            extraction.findings += _serial_dates(rows, source_file, force_id)
             extraction.rows += rows
             extraction.tables.append(table)
         else:
@@ -121,7 +146,8 @@ def extract_spreadsheet(path: Path, force_id: str, source_file: str, sha256: str
                 continue
             grid, missing = _sheet_grid(ws, formulas[ws.title])
             hidden_rows = sorted(i for i, d in ws.row_dimensions.items() if d.hidden)
-            yield ws.title, True, grid, missing, hidden_rows
+            hidden_columns = sorted((k for k, d in ws.column_dimensions.items() if d.hidden), key=lambda k: (len(k), k))
+            yield ws.title, True, grid, missing, (hidden_rows, hidden_columns)
 
     try:
         _read_sheets(extraction, sheets(), hints)

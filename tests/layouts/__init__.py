@@ -272,7 +272,8 @@ def xlsx_sheet_per_year(folder: Path) -> Layout:
 
 
 def xlsx_dates_and_formulas(folder: Path) -> Layout:
-    """Dates stored as dates; a totals row whose sum is a formula never calculated (no cached value)."""
+    """Dates stored as dates and one as a bare Excel serial; a hidden column; a totals row whose sum is a
+    formula never calculated (no cached value)."""
     path = folder / "dates.xlsx"
     wb = Workbook()
     ws = wb.active
@@ -281,13 +282,17 @@ def xlsx_dates_and_formulas(folder: Path) -> Layout:
     dates = [dt.date(2012, 3, 5), dt.datetime(2013, 11, 30)]
     for day, (_, rank, breach, outcome) in zip(dates, CASES[:2]):
         ws.append([day, rank, breach, outcome, 1])
-    ws.append(["Total", None, None, None, "=SUM(E2:E3)"])
+    ws.append([41275, CASES[2][1], CASES[2][2], CASES[2][3], 1])       # 1 January 2013, General format
+    ws.append(["Total", None, None, None, "=SUM(E2:E4)"])
     for cell in ws["A"][1:3]:
         cell.number_format = "DD/MM/YYYY"
+    ws.column_dimensions["E"].hidden = True
     wb.save(path)
     expected = [{"locator": f"'Data'!A{r}:E{r}", "date": d, "rank": c[1], "breach": c[2], "outcome": c[3]}
-                for r, d, c in ((2, "2012-03-05", CASES[0]), (3, "2013-11-30", CASES[1]))]
-    return Layout(path, expected, findings=["totals_row_skipped", "formula_without_value"])
+                for r, d, c in ((2, "2012-03-05", CASES[0]), (3, "2013-11-30", CASES[1]),
+                                (4, "2013-01-01", CASES[2]))]
+    return Layout(path, expected, findings=["totals_row_skipped", "formula_without_value", "excel_serial_date",
+                                            "hidden_columns_used"])
 
 
 # --- CSV -------------------------------------------------------------------------------------------------
