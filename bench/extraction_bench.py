@@ -7,6 +7,9 @@ Bare pdfplumber has no idea of a header, so for it a case is recovered when some
 both texts as cells; every non-empty table row it returns counts as a row found.
 
     .venv/bin/python bench/extraction_bench.py [--raw raw] [--truth tests/ground_truth/cases.csv] [--pdf-only]
+
+Then the same for the test corpus of layouts built by code (tests/layouts, TABLE_LAYOUTS), where a case is
+recovered when a row has its locator and every expected cell verbatim.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
+import tempfile
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -113,7 +117,48 @@ def main(argv: list[str] | None = None) -> int:
               f"{b['hit'] / max(b['truth'], 1):.3f}, precision {b['good']}/{b['found']} = "
               f"{b['good'] / max(b['found'], 1):.3f} (texts only, no locators), "
               f"{b['ms'] / max(b['units'], 1):.1f} ms per page")
+    layouts_bench()
     return 0
+
+
+def layouts_bench() -> None:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from layouts import TABLE_LAYOUTS
+
+    print("\ntest corpus (tests/layouts):")
+    print(f"{'layout':34} {'units':>5} | {'ours rec':>8} {'prec':>5} {'ms/unit':>8} | {'bare rec':>8} {'prec':>5} "
+          f"{'ms/unit':>8}")
+    totals = {"ours": Counter(), "bare": Counter()}
+    with tempfile.TemporaryDirectory() as folder:
+        for build in TABLE_LAYOUTS:
+            layout = build(Path(folder))
+            units = _units(layout.path)
+            started = time.perf_counter()
+            extraction = extract_file(layout.path, "bench", layout.path.name)
+            ours_ms = (time.perf_counter() - started) * 1000
+            rows = [r for r in extraction.rows if r.cells]
+            got = [{"locator": r.locator, **r.cells, **{f"context.{k}": v for k, v in r.context.items()}}
+                   for r in rows]
+            hit = sum(1 for want in layout.rows if any(all(g.get(k) == v for k, v in want.items()) for g in got))
+            totals["ours"].update(truth=len(layout.rows), hit=hit, found=len(rows), units=units, ms=ours_ms)
+            line = (f"{build.__name__:34} {units:5d} | {hit:4d}/{len(layout.rows):<3d} {hit / max(len(rows), 1):5.2f} "
+                    f"{ours_ms / units:8.1f} | ")
+            if layout.path.suffix == ".pdf":
+                started = time.perf_counter()
+                bare = [set(row) for row in _bare_pdfplumber(layout.path)]
+                bare_ms = (time.perf_counter() - started) * 1000
+                pairs = [{w["breach"], w["outcome"]} for w in layout.rows]
+                bare_hit = sum(1 for pair in pairs if any(pair <= row for row in bare))
+                good = sum(1 for row in bare if any(pair <= row for pair in pairs))
+                totals["bare"].update(truth=len(pairs), hit=bare_hit, found=len(bare), good=good, units=units,
+                                      ms=bare_ms)
+                line += f"{bare_hit:4d}/{len(pairs):<3d} {good / max(len(bare), 1):5.2f} {bare_ms / units:8.1f}"
+            print(line)
+    o, b = totals["ours"], totals["bare"]
+    print(f"ours, test corpus: recall {o['hit']}/{o['truth']}, precision {o['hit']}/{o['found']}, "
+          f"{o['ms'] / max(o['units'], 1):.1f} ms per page/sheet")
+    print(f"bare pdfplumber, test-corpus PDFs: recall {b['hit']}/{b['truth']}, precision {b['good']}/{b['found']}, "
+          f"{b['ms'] / max(b['units'], 1):.1f} ms per page")
 
 
 if __name__ == "__main__":
