@@ -1,0 +1,337 @@
+"""Benchmark of the whole flow on the scale corpus: what a run costs, cold and incremental, thread vs Dask.
+
+Prints, side by side, each as seconds, as a ratio to the floor, and with the peak memory (RSS summed over the
+process tree, sampled with psutil every 0.1 s):
+
+- floor: bare extraction of the same files with pdfplumber / openpyxl / csv / python-docx alone (no Prefect,
+  no guard, no validation), on a pool of as many processes as the machine has cores;
+- cold run: `foi run` with an empty result cache (thread runner, 4 workers);
+- unchanged re-run: the same again (every extraction cached);
+- one return changed: one force's CSV re-sent with a reworded case (that force alone is extracted again);
+- dask cold: `foi run --task-runner dask` on a 2-worker LocalCluster with an empty result cache.
+
+Every `foi run` is a fresh process that starts Prefect's ephemeral server in an already-migrated PREFECT_HOME,
+as `make run` does on a second run; that fixed start-up is measured separately (time to a trivial flow's
+first run: fresh PREFECT_HOME, reused PREFECT_HOME, and a long-lived server via PREFECT_API_URL) and shown
+next to the flow runs. Run it from the project root:
+
+    .venv/bin/python bench/flow_bench.py                 # full scale corpus (1,025 files, 108,300 cases)
+    .venv/bin/python bench/flow_bench.py --scale 0.1     # 123 files, 9,784 cases
+    .venv/bin/python bench/flow_bench.py --scale 0.1 --json bench-results.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from scale_corpus import DEFAULT_COPIES, build_scale_corpus  # noqa: E402
+
+CHANGED_FILE = ("sussex", "Sussex FOI 1234-14.csv")  # cp1252 CSV; its first case gets reworded
+CHANGED_TEXT = "Posted photographs of a crime scene on Facebook"
+
+
+@dataclass
+class Measure:
+    name: str
+    seconds: float
+    peak_rss_mb: float
+    detail: dict = field(default_factory=dict)
+
+
+class PeakRss:
+    """Peak RSS of a process and all its descendants, sampled in a background thread."""
+
+    def __init__(self, pid: int, every: float = 0.1):
+        self.root = psutil.Process(pid)
+        self.every = every
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            total = 0
+            try:
+                processes = [self.root, *self.root.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                processes = []
+            for process in processes:
+                try:
+                    total += process.memory_info().rss
+                except (psutil.NoSuchProcess, psutil.AccessDenied):
+                    pass
+            self.peak = max(self.peak, total)
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def peak_mb(self) -> float:
+        return round(self.peak / 2**20, 1)
+
+
+def _measured(name: str, command: list[str], env: dict[str, str], cwd: Path, log: Path) -> Measure:
+    started = time.perf_counter()
+    with log.open("w") as out:
+        process = subprocess.Popen(command, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+        with PeakRss(process.pid) as rss:
+            returncode = process.wait()
+    seconds = time.perf_counter() - started
+    text = log.read_text(errors="replace")
+    detail = {"exit": returncode, "log": str(log), "traceback": "Traceback" in text}
+    return Measure(name, round(seconds, 2), rss.peak_mb, detail)
+
+
+# --- the floor: the libraries alone ------------------------------------------------------------------------
+
+def _bare_extract(path: str) -> int:
+    """Read one file with its library, the minimum any extractor must do; returns the cells/lines seen."""
+    suffix = Path(path).suffix.lower()
+    seen = 0
+    if suffix == ".pdf":
+        import pdfplumber
+
+        with pdfplumber.open(path) as pdf:
+            for page in pdf.pages:
+                seen += len((page.extract_text() or "").splitlines())
+                seen += sum(len(row) for table in page.extract_tables() for row in table)
+    elif suffix == ".xlsx":
+        import openpyxl
+
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        for sheet in workbook.worksheets:
+            seen += sum(len(row) for row in sheet.iter_rows(values_only=True))
+        workbook.close()
+    elif suffix == ".csv":
+        data = Path(path).read_bytes()
+        for encoding in ("utf-8-sig", "cp1252"):
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        seen += sum(len(row) for row in csv.reader(text.splitlines()))
+    elif suffix == ".docx":
+        import docx
+
+        document = docx.Document(path)
+        seen += len(document.paragraphs)
+        seen += sum(len(row.cells) for table in document.tables for row in table.rows)
+    return seen
+
+
+def _bare_worker_warmup(_: int) -> None:
+    import docx  # noqa: F401
+    import openpyxl  # noqa: F401
+    import pdfplumber  # noqa: F401
+
+
+def floor(raw: Path, workers: int) -> Measure:
+    files = sorted(str(p) for p in raw.rglob("*") if p.suffix.lower() in (".pdf", ".xlsx", ".csv", ".docx"))
+    me = psutil.Process()
+    with ProcessPoolExecutor(workers) as pool:
+        list(pool.map(_bare_worker_warmup, range(workers)))  # imports are not extraction
+        with PeakRss(me.pid) as rss:
+            started = time.perf_counter()
+            seen = sum(pool.map(_bare_extract, files, chunksize=4))
+            seconds = time.perf_counter() - started
+    return Measure("floor: bare extraction", round(seconds, 2), rss.peak_mb,
+                   {"files": len(files), "cells_or_lines": seen, "processes": workers})
+
+
+# --- Prefect's fixed start-up ------------------------------------------------------------------------------
+
+_STARTUP_PROBE = """
+import time
+t0 = time.perf_counter()
+from pipeline import prefect_env
+prefect_env.configure()
+from prefect import flow
+t1 = time.perf_counter()
+@flow
+def probe():
+    return 1
+probe()
+t2 = time.perf_counter()
+probe()
+t3 = time.perf_counter()
+print(f"{t1 - t0:.3f} {t2 - t1:.3f} {t3 - t2:.3f}")
+"""
+
+
+def prefect_startup(env: dict[str, str], home: Path, label: str) -> Measure:
+    """import prefect; first flow run (starts the ephemeral server unless PREFECT_API_URL is set); a second."""
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", _STARTUP_PROBE], env={**env, "PREFECT_HOME": str(home)},
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    total = time.perf_counter() - started
+    try:
+        imported, first, second = (float(x) for x in done.stdout.split()[-3:])
+    except ValueError:
+        return Measure(label, round(total, 2), 0.0, {"error": done.stderr[-2000:]})
+    return Measure(label, round(first, 2), 0.0, {"import_prefect_s": imported, "second_flow_s": second,
+                                                 "process_total_s": round(total, 2),
+                                                 "traceback": "Traceback" in done.stderr})
+
+
+def start_long_lived_server(env: dict[str, str], home: Path, port: int = 4291) -> tuple[subprocess.Popen, str]:
+    import httpx
+
+    server = subprocess.Popen([str(Path(sys.executable).with_name("prefect")), "server", "start", "--host",
+                               "127.0.0.1", "--port", str(port), "--no-ui"],
+                              env={**env, "PREFECT_HOME": str(home)}, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/api"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return server, url
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    server.kill()
+    raise RuntimeError("prefect server start did not answer within 180 s")
+
+
+# --- the runs ----------------------------------------------------------------------------------------------
+
+def _extraction_counts(reports: Path) -> dict[str, int]:
+    path = reports / "latest" / "validation.json"
+    if not path.is_file():
+        return {}
+    counts: dict[str, int] = {}
+    for force in json.loads(path.read_text(encoding="utf-8"))["forces"]:
+        if force.get("source_files"):
+            counts[force.get("extraction") or "none"] = counts.get(force.get("extraction") or "none", 0) + 1
+    return counts
+
+
+def _published_cases(out: Path) -> int | None:
+    path = out / "cases.csv"
+    if not path.is_file():
+        return None
+    with path.open(encoding="utf-8", newline="") as handle:
+        return sum(1 for _ in csv.DictReader(handle))
+
+
+def flow_run(name: str, work: Path, raw: Path, env: dict[str, str], tag: str, runner: str = "thread") -> Measure:
+    out, reports = work / f"published-{tag}", work / f"reports-{tag}"
+    command = [sys.executable, "-m", "pipeline.cli", "run", "--raw", str(raw), "--out", str(out),
+               "--reports", str(reports), "--review", "", "--task-runner", runner]
+    measure = _measured(name, command, env, ROOT, work / f"{name.replace(' ', '-')}.log")
+    measure.detail.update({"extraction": _extraction_counts(reports), "published_cases": _published_cases(out)})
+    return measure
+
+
+def change_one_return(raw: Path) -> None:
+    path = raw.joinpath(*CHANGED_FILE)
+    text = path.read_bytes().decode("cp1252")
+    path.write_bytes(text.replace(CHANGED_TEXT, f"{CHANGED_TEXT} (re-sent {time.time_ns()})", 1).encode("cp1252"))
+
+
+def _table(measures: list[Measure], floor_s: float, startup_s: float) -> str:
+    lines = [f"{'measure':44} {'seconds':>9} {'x floor':>8} {'peak RSS MB':>12}  detail"]
+    for m in measures:
+        ratio = f"{m.seconds / floor_s:8.2f}" if floor_s else f"{'-':>8}"
+        detail = {k: v for k, v in m.detail.items() if k not in ("log",)}
+        lines.append(f"{m.name:44} {m.seconds:9.2f} {ratio} {m.peak_rss_mb:12.1f}  {json.dumps(detail)}")
+    lines.append(f"{'floor + Prefect start-up (reused home)':44} {floor_s + startup_s:9.2f} "
+                 f"{(floor_s + startup_s) / floor_s if floor_s else 0:8.2f}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full scale corpus")
+    parser.add_argument("--work", default=None, help="work folder (default: a new temporary folder)")
+    parser.add_argument("--skip-dask", action="store_true")
+    parser.add_argument("--skip-server", action="store_true", help="do not start a long-lived prefect server")
+    parser.add_argument("--json", default=None, help="also write the figures to this file")
+    args = parser.parse_args(argv)
+
+    work = Path(args.work or tempfile.mkdtemp(prefix="foi-flow-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    copies = max(1, round(DEFAULT_COPIES * args.scale))
+    corpus = build_scale_corpus(work / "raw", copies=copies)
+    print(f"scale corpus: {corpus.files} files, {corpus.cases} cases in {corpus.forces} force folders "
+          f"(copies={corpus.copies}, row factor={corpus.row_factor}), built in {corpus.seconds} s; work: {work}",
+          flush=True)
+
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    base_env.update({"PYTHONPATH": str(ROOT), "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
+                     "PREFECT_LOGGING_LEVEL": "WARNING"})
+    home = work / "prefect-home"
+
+    startup = [prefect_startup(base_env, work / "prefect-home-fresh", "Prefect start-up: fresh PREFECT_HOME"),
+               prefect_startup(base_env, work / "prefect-home-fresh", "Prefect start-up: reused PREFECT_HOME")]
+    server = None
+    if not args.skip_server:
+        server, url = start_long_lived_server(base_env, work / "prefect-home-server")
+        startup.append(prefect_startup({**base_env, "PREFECT_API_URL": url}, work / "prefect-home-client",
+                                       "Prefect start-up: long-lived server"))
+    try:
+        prefect_startup(base_env, home, "migrate the bench's home")  # the runs below reuse a migrated home
+        for m in startup:
+            print(f"{m.name}: first flow {m.seconds} s ({json.dumps(m.detail)})", flush=True)
+
+        floor_m = floor(work / "raw", os.cpu_count() or 2)
+        print(f"{floor_m.name}: {floor_m.seconds} s", flush=True)
+        env = {**base_env, "PREFECT_HOME": str(home),
+               "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(work / "results-thread")}
+        runs = [flow_run("cold run (thread, 4)", work, work / "raw", env, "thread")]
+        print(f"{runs[-1].name}: {runs[-1].seconds} s", flush=True)
+        runs.append(flow_run("unchanged re-run", work, work / "raw", env, "thread"))
+        print(f"{runs[-1].name}: {runs[-1].seconds} s", flush=True)
+        change_one_return(work / "raw")
+        runs.append(flow_run("one return changed", work, work / "raw", env, "thread"))
+        print(f"{runs[-1].name}: {runs[-1].seconds} s", flush=True)
+        if not args.skip_dask:
+            dask_env = {**env, "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(work / "results-dask")}
+            runs.append(flow_run("cold run (dask, 2 workers)", work, work / "raw", dask_env, "dask", "dask"))
+            print(f"{runs[-1].name}: {runs[-1].seconds} s", flush=True)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+
+    reused = next(m for m in startup if "reused" in m.name)
+    print()
+    print(_table([floor_m, *runs, *startup], floor_m.seconds, reused.seconds))
+    cold, unchanged = runs[0].seconds, runs[1].seconds
+    print()
+    print(f"unchanged re-run / cold run: {unchanged / cold:.1%} (target < 15%)")
+    print(f"cold run / (floor + start-up): {cold / (floor_m.seconds + reused.seconds):.2f} (target <= 1.5)")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"corpus": asdict(corpus), "floor": asdict(floor_m),
+                                               "runs": [asdict(m) for m in runs],
+                                               "startup": [asdict(m) for m in startup]}, indent=2))
+    if args.work is None:
+        shutil.rmtree(work / "raw", ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
