@@ -187,12 +187,32 @@ def table_totals(counts: pd.DataFrame) -> dict[str, tuple[int | None, bool]]:
     return totals
 
 
+def breakdown_findings(counts: pd.DataFrame, force_id: str = "") -> list[Finding]:
+    """Within one table, a year whose categories do not add up to the year's total ("No of Officers" 4 but
+    outcomes 1x + 2x): a warning naming the table and the years; the total row is the one used."""
+    findings = []
+    usable = counts[(counts["level"] != "withheld") & (counts["year"] != "") & ~counts["suppressed"]]
+    for (source_file, table), rows in usable.groupby(["source_file", "source_table"], sort=True):
+        totals = rows[rows["level"] == "total"].groupby("year")["count"].sum()
+        parts = rows[rows["level"] == "breakdown"].groupby("year")["count"].sum()
+        if totals.empty or parts.empty:
+            continue
+        differ = [f"{year}: total {int(totals[year])}, categories {int(parts.get(year, 0))}"
+                  for year in totals.index if int(parts.get(year, 0)) != int(totals[year])]
+        if differ:
+            findings.append(Finding("warning", "count_breakdown_disagrees",
+                                    f"{source_file} ({table}): the categories do not add up to the total of the "
+                                    f"year ({'; '.join(differ)}); the totals are used.", force_id, source_file,
+                                    table))
+    return findings
+
+
 def force_total(counts: pd.DataFrame, force_id: str = "") -> tuple[int | None, list[Finding]]:
     """The number of cases a force's counts add up to, and findings on how sure that is."""
     totals = {k: v for k, v in table_totals(counts).items() if v[0] is not None}
     if not totals:
         return None, []
-    findings = []
+    findings = breakdown_findings(counts, force_id)
     complete = {k: v for k, (v, ok) in totals.items() if ok}
     if complete:
         total = max(complete.values())

@@ -255,3 +255,35 @@ def test_counts_are_published_with_their_own_table_resource_sheet_and_national_t
     assert workbook.sheetnames == ["cases", "forces", "counts", "codebook"]
     assert workbook["counts"].max_row == 11
     assert sum(1 for row in workbook["codebook"].iter_rows(values_only=True) if row[0] == "counts") == 25
+
+
+def test_categories_that_do_not_add_up_to_the_year_total_are_reported(tmp_path):
+    folder = tmp_path / "avon-and-somerset"
+    grid = [row[:] for row in YEARS_AS_COLUMNS]
+    grid[3][3] = "3x Reflective practice requires improvement"     # 2014 says 4 officers
+    _write(folder, "a.xlsx", grid)
+    outcome = _process(folder, "avon-and-somerset")
+    assert outcome.summary.cases == 7
+    found = [(f.severity, f.message) for f in outcome.summary.findings if f.code == "count_breakdown_disagrees"]
+    assert found == [("warning", "avon-and-somerset/a.xlsx (sheet 'Sheet1'): the categories do not add up to the "
+                                 "total of the year (2014: total 4, categories 3); the totals are used.")]
+
+
+def test_categories_that_add_up_raise_nothing(tmp_path):
+    folder = tmp_path / "avon-and-somerset"
+    _write(folder, "a.xlsx", YEARS_AS_COLUMNS)
+    codes = {f.code for f in _process(folder, "avon-and-somerset").summary.findings}
+    assert not codes & {"count_breakdown_disagrees", "count_tables_disagree", "count_total_lower_bound"}
+
+
+def test_a_case_table_with_two_year_columns_stays_a_case_table(tmp_path):
+    folder = tmp_path / "kent"
+    _write(folder, "cases.xlsx", [
+        ["Year recorded", "Year finalised", "Allegation", "Outcome"],
+        ["2012", "2013", "Inappropriate comments on Facebook", "Written warning"],
+        ["2011", "2012", "Posted photographs in uniform on Twitter", "Management advice"],
+    ])
+    outcome = _process(folder, "kent")
+    assert outcome.counts.empty
+    assert (outcome.summary.grain, outcome.summary.cases) == ("case", 2)
+    assert outcome.cases["outcome_category"].tolist() == ["written_warning", "management_action"]

@@ -134,6 +134,12 @@ def _role_of_label(label: str) -> str:
     return ""
 
 
+def _case_header(cells: list[str]) -> bool:
+    """A row naming two or more case columns (date, rank, breach, outcome, platform, reference)."""
+    roles = {header_role(c) for c in cells if c}
+    return len(roles & (_CASE_ROLES | {"breach", "outcome"})) >= 2
+
+
 def _countish(text: str) -> bool:
     return read_count(text, zero_words_mean_zero=True) is not None or bool(count_items(text))
 
@@ -166,6 +172,8 @@ def _row(grid, r: int, c: int, text: str, *, force_id: str, source_file: str, sh
 def _years_as_columns(grid, **where) -> tuple[list[ExtractedRow], TableSummary] | None:
     rows = grid.rows
     for h, header in enumerate(rows[:_MAX_HEADER_SEARCH]):
+        if _case_header(header):
+            return None      # a case table's header comes first: years further down are its data
         year_cols = [c for c, text in enumerate(header) if c > 0 and is_year_label(text)]
         if len(year_cols) < 2:
             continue
@@ -176,6 +184,8 @@ def _years_as_columns(grid, **where) -> tuple[list[ExtractedRow], TableSummary] 
         cells = [rows[r][c] for r in data for c in count_cols if c < len(rows[r]) and rows[r][c]]
         if not cells or sum(_countish(t) for t in cells) * 2 < len(cells):
             return None
+        if sum(is_year_label(t) for t in cells) * 2 > len(cells):
+            return None      # years under years: dates of cases, not counts
         zero_ok = _has_digit_count(cells)
         found = []
         for r in data:
