@@ -16,6 +16,7 @@ from pipeline.vocabulary import load_vocabulary
 from tests.conftest import GROUND_TRUTH, RAW
 
 COUNT_FORCES = ("avon-and-somerset", "north-yorkshire")
+SUMMARY_FORCES = ("lancashire",)    # a case list with a summary of it on a second sheet
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +25,7 @@ def outcomes():
     vocabulary = load_vocabulary()
     found = {}
     for folder in folders:
-        if folder.force_id in COUNT_FORCES:
+        if folder.force_id in COUNT_FORCES + SUMMARY_FORCES:
             extractions = [extract_file(p, folder.force_id, f"{folder.force_id}/{p.name}",
                                         folder.manifest.hints_for(p.name)) for p in folder.files]
             found[folder.force_id] = process_return(folder, extractions, vocabulary)
@@ -33,7 +34,7 @@ def outcomes():
 
 def _key(row: dict) -> tuple:
     return (row["force_id"], row["source_file"], row["locator"], row["year"], row["level"], row["outcome_text"],
-            row["outcome_category"], str(row["count"]), row["count_text"])
+            row["outcome_category"], str(row["count"]), row["count_text"], str(row["summary_of_cases"]))
 
 
 def test_every_number_of_the_count_returns_is_read_from_its_cell(outcomes):
@@ -66,3 +67,13 @@ def test_national_total_and_outcome_shares_hold_over_both_grains():
             outcomes[row["outcome_category"]] += int(row["count"])
     assert outcomes["no_further_action"] + outcomes["no_case_to_answer"] == 118
     assert outcomes["resigned_or_retired"] + outcomes["dismissed"] == 83
+
+
+def test_a_summary_beside_a_case_list_is_checked_and_not_added(outcomes):
+    lancashire = outcomes["lancashire"]
+    summary = lancashire.summary
+    assert (summary.grain, summary.cases, summary.rows_published) == ("case", 31, 31)
+    assert lancashire.counts["summary_of_cases"].all()
+    assert [(f.severity, f.message) for f in summary.findings if f.code.startswith("summary_")] == [(
+        "info", "lancashire: the summary in lancashire/LC-2014-0555 Social Media.xlsx agrees with the case list "
+                "(31 cases); it is published in counts.csv as a summary and not added to the total.")]

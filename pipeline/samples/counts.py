@@ -116,6 +116,22 @@ def write_csv_years_columns(force_id: str, entry: dict, cases: list[SampleCase],
     return truth
 
 
+def summary_sheet(force_id: str, entry: dict, cases: list[SampleCase], source_file: str
+                  ) -> tuple[tuple[str, list[list]], list[CountTruth]]:
+    """A summary of a case list on its own sheet, years as columns ("Number of investigations" and a Total
+    column), and its truth: published in counts.csv as a summary, checked against the cases, never added."""
+    name = entry["summary_sheet"]
+    years = _years(entry)
+    per_year = [sum(1 for c in cases if c.year == y) for y in years]
+    rows = [["", *years, "Total"], ["Number of investigations", *per_year, len(cases)]]
+    truth = []
+    for c, (year, n) in enumerate([*zip(years, per_year, strict=True), ("", len(cases))], start=2):
+        row = _truth(force_id, source_file, f"'{name}'!{get_column_letter(c)}2", year, "total", "", n, str(n))
+        row.summary_of_cases = True
+        truth.append(row)
+    return (name, rows), truth
+
+
 def write_counts(force_id: str, entry: dict, cases: list[SampleCase], path: Path) -> list[CountTruth]:
     if entry["layout"] == "xlsx_counts":
         return write_xlsx_counts(force_id, entry, cases, path)

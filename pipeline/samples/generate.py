@@ -39,7 +39,8 @@ with ruled and with unruled tables (some spanning pages, with and without a repe
 workbooks (title blocks, a merged two-row header, one sheet per year with a notes sheet, totals rows,
 blank rows), CSV exports (Windows-1252, UTF-8 with BOM and `;`) and Word letters. The count tables have
 outcomes as rows and years as columns with "-" for zero and a Total row, or years as columns with a
-"No of Officers" row and count-prefixed outcomes ("1x Written warning, 2x Management advice").
+"No of Officers" row and count-prefixed outcomes ("1x Written warning, 2x Management advice"). One
+workbook carries, beside its case list, a summary sheet of the same cases (to be checked, never added).
 
 The ground truth (every case's verbatim cell texts, row locator and expected codes; every force's status,
 grain and total; every number of the count tables with its cell) is in `tests/ground_truth/cases.csv`,

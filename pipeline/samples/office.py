@@ -101,13 +101,19 @@ def write_xlsx_table(
     merged_header: tuple[str, int, int] | None = None,
     totals: bool = False,
     blank_row_after: int | None = None,
+    extra_sheets: Sequence[tuple[str, Sequence[Sequence[Cell | None]]]] = (),
 ) -> list[str]:
-    """One sheet holding the table. ``merged_header`` = (label, first column, last column), 1-based."""
+    """One sheet holding the table. ``merged_header`` = (label, first column, last column), 1-based.
+    ``extra_sheets``: (title, rows) written as they are after it (a summary of the same cases)."""
     workbook = _new_workbook()
     worksheet = workbook.active
     worksheet.title = sheet
     locators = _fill_sheet(worksheet, header, rows, title=title, merged_header=merged_header,
                            totals=totals, blank_row_after=blank_row_after)
+    for name, values in extra_sheets:
+        extra = workbook.create_sheet(name)
+        for row in values:
+            extra.append(list(row))
     save_workbook(workbook, path)
     return locators
 

@@ -13,7 +13,7 @@ import yaml
 
 from pipeline.forces import Force
 from pipeline.samples.cases import SampleCase, force_period
-from pipeline.samples.counts import COUNT_LAYOUTS, write_counts
+from pipeline.samples.counts import COUNT_LAYOUTS, summary_sheet, write_counts
 from pipeline.samples.office import (
     write_csv,
     write_docx_letter,
@@ -160,7 +160,11 @@ def write_return(
             paragraphs = [*_table_letter(force, entry, index, attachment=True), *_letter_bottom(force, entry)]
             write_letter_pdf(letter, paragraphs, letterhead=force.force_name)
             files.insert(0, letter)
-        case_rows = _write_table(force, entry, cases, path, index)
+        extra_sheets = []
+        if entry.get("summary_sheet"):
+            sheet, count_rows = summary_sheet(force.force_id, entry, cases, f"{force.force_id}/{path.name}")
+            extra_sheets.append(sheet)
+        case_rows = _write_table(force, entry, cases, path, index, extra_sheets)
         truth.cases, truth.grain = len(cases), "case"
     if status in ("responded", "nil_return"):
         start, end = force_period(entry)
@@ -173,7 +177,8 @@ def write_return(
     return truth, case_rows, count_rows
 
 
-def _write_table(force: Force, entry: dict, cases: list[SampleCase], path: Path, index: int) -> list[CaseTruth]:
+def _write_table(force: Force, entry: dict, cases: list[SampleCase], path: Path, index: int,
+                 extra_sheets: list | None = None) -> list[CaseTruth]:
     header = [heading for heading, _ in entry["columns"]]
     values = [cell_values(case, entry) for case in cases]
     rows = [list(v.values()) for v in values]
@@ -201,7 +206,7 @@ def _write_table(force: Force, entry: dict, cases: list[SampleCase], path: Path,
         locators = write_xlsx_table(path, header, rows, sheet=entry.get("sheet", "Sheet1"),
                                     title=entry.get("title", ()), merged_header=merged,
                                     totals=entry.get("totals", False),
-                                    blank_row_after=entry.get("blank_row_after"))
+                                    blank_row_after=entry.get("blank_row_after"), extra_sheets=extra_sheets or ())
     elif layout == "xlsx_by_year":
         by_year: dict[str, list] = {}
         for case, row in zip(cases, rows):

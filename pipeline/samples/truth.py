@@ -59,6 +59,7 @@ class CountTruth:
     outcome_category: str
     count: int
     count_text: str           # the cell as written ("-", "", "1x Written warning, 2x Management advice")
+    summary_of_cases: bool = False   # a summary beside the force's case list: checked, never added
 
 
 @dataclass
