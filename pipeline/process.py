@@ -175,6 +175,18 @@ def cases_table(outcomes: list[ForceOutcome]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True).loc[:, list(CASE_COLUMNS)]
 
 
+class AttachedCounts:
+    """The count rows riding on the forces frame (``attrs``) until flows.py passes them to publish itself."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    __hash__ = object.__hash__
+
+
 def counts_table(outcomes: list[ForceOutcome]) -> pd.DataFrame:
     """All published count rows (issue 9), forces in id order, each force's rows in the order read."""
     frames = [o.counts for o in sorted(outcomes, key=lambda o: o.summary.force_id)
@@ -212,8 +224,9 @@ def consolidate(outcomes: list[ForceOutcome], run_findings: list[Finding], *, ru
     forces = forces_table(outcomes)
     counts = counts_table(outcomes)
     # publish(cases, forces, out) as flows.py calls it finds the counts here (issue 9); a caller that passes
-    # ``counts=`` explicitly does not need this.
-    forces.attrs["counts"] = counts
+    # ``counts=`` explicitly does not need this. Wrapped so that pandas comparing attrs (concat) never compares
+    # two DataFrames.
+    forces.attrs["counts"] = AttachedCounts(counts)
     quarantined_frames = [o.quarantined for o in outcomes if len(o.quarantined)]
     quarantined = pd.concat(quarantined_frames, ignore_index=True) if quarantined_frames else pd.DataFrame()
     failures = [f for o in outcomes for f in o.failures]

@@ -310,7 +310,8 @@ def publish(cases: pd.DataFrame, forces: pd.DataFrame, out_dir: Path, counts: pd
     ``counts`` (issue 9): the count-grain and prose rows; when not given, the ones ``consolidate`` left in
     ``forces.attrs["counts"]``. With neither, no counts.csv is written."""
     if counts is None:
-        counts = forces.attrs.get("counts")
+        attached = forces.attrs.get("counts")
+        counts = getattr(attached, "frame", attached)
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = out_dir.parent / f".{out_dir.name}.staging-{os.getpid()}"

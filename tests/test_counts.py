@@ -287,3 +287,19 @@ def test_a_case_table_with_two_year_columns_stays_a_case_table(tmp_path):
     assert outcome.counts.empty
     assert (outcome.summary.grain, outcome.summary.cases) == ("case", 2)
     assert outcome.cases["outcome_category"].tolist() == ["written_warning", "management_action"]
+
+
+def test_consolidate_hands_the_counts_to_publish_without_breaking_frames(tmp_path):
+    import pandas as pd
+
+    from pipeline.process import consolidate
+
+    folder = tmp_path / "raw" / "avon-and-somerset"
+    _write(folder, "a.xlsx", YEARS_AS_COLUMNS)
+    result = consolidate([_process(folder, "avon-and-somerset")], [], run_id="t", started_at="t",
+                         raw_dir=tmp_path / "raw", published_dir=tmp_path / "published")
+    assert len(result.counts) == 8
+    assert len(pd.concat([result.forces, result.forces.copy()])) == 2
+    publish(result.cases, result.forces, tmp_path / "published")
+    with (tmp_path / "published" / "counts.csv").open(encoding="utf-8", newline="") as handle:
+        assert len(list(csv.DictReader(handle))) == 8
