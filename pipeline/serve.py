@@ -7,6 +7,7 @@ schedule needs a long-lived ``prefect server start`` and ``PREFECT_API_URL`` poi
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 from pipeline import prefect_env
@@ -32,14 +33,40 @@ def serve(cron: str, raw_dir: str = "raw", out_dir: str = "published", reports_d
     except ValueError as error:
         sys.stderr.write(f"foi serve: '{cron}' is not a cron expression ({error})\n")
         return 2
+    import asyncio
+
     import flows
 
-    flows.consolidate_returns.serve(
+    runner = _quiet_runner_class()(name=name, limit=limit)
+    runner.add_flow(
+        flows.consolidate_returns,
         name=name,
         cron=cron,
         parameters={"raw_dir": os.path.abspath(raw_dir), "out_dir": os.path.abspath(out_dir),
                     "reports_dir": os.path.abspath(reports_dir)},
-        limit=limit,
-        print_starting_message=True,
     )
+    print(f"foi serve: serving 'foi-consolidate/{name}' on '{cron}' from {os.environ['PREFECT_API_URL']}\n"
+          f"Run it now with:  .venv/bin/prefect deployment run 'foi-consolidate/{name}'\n"
+          f"Stop with Ctrl-C.", flush=True)
+    try:
+        asyncio.run(runner.start())
+    except KeyboardInterrupt:
+        pass
+    print("foi serve: stopped; the schedule is paused until foi serve runs again.", flush=True)
     return 0
+
+
+def _quiet_runner_class():
+    from prefect.runner import Runner
+
+    class QuietRunner(Runner):
+        """Prefect's Runner, stopped by SIGTERM the way Ctrl-C stops it.
+
+        Prefect's own SIGTERM handler calls the async ``stop()`` without awaiting it, so a service manager's
+        SIGTERM printed "coroutine 'Runner.astop' was never awaited" and sometimes a traceback.
+        """
+
+        def handle_sigterm(self, *args, **kwargs) -> None:
+            signal.raise_signal(signal.SIGINT)
+
+    return QuietRunner
