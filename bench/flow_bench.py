@@ -287,6 +287,10 @@ def main(argv: list[str] | None = None) -> int:
 
     startup = [prefect_startup(base_env, work / "prefect-home-fresh", "Prefect start-up: fresh PREFECT_HOME"),
                prefect_startup(base_env, work / "prefect-home-fresh", "Prefect start-up: reused PREFECT_HOME")]
+    no_migrate = {**base_env, "PREFECT_API_DATABASE_MIGRATE_ON_START": "false",
+                  "PREFECT_API_BLOCKS_REGISTER_ON_START": "false"}
+    startup.append(prefect_startup(no_migrate, work / "prefect-home-fresh",
+                                   "Prefect start-up: reused home, no migrate/blocks"))
     server = None
     if not args.skip_server:
         server, url = start_long_lived_server(base_env, work / "prefect-home-server")
@@ -317,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
             server.terminate()
             server.wait(timeout=30)
 
-    reused = next(m for m in startup if "reused" in m.name)
+    reused = next(m for m in startup if m.name.endswith("reused PREFECT_HOME"))
     print()
     print(_table([floor_m, *runs, *startup], floor_m.seconds, reused.seconds))
     cold, unchanged = runs[0].seconds, runs[1].seconds
