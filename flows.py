@@ -84,8 +84,9 @@ def make_task_runner(kind: str = "thread", dask_address: str | None = None, max_
 
         if dask_address:
             return DaskTaskRunner(address=dask_address)
+        # ":0": distributed serves HTTP even with the dashboard off (None still binds 8787, clashing between runs)
         return DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": True,
-                                              "dashboard_address": None})
+                                              "dashboard_address": ":0"})
     raise ValueError(f"unknown task runner '{kind}': use thread or dask")
 
 

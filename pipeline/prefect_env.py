@@ -14,6 +14,9 @@ DEFAULTS = {
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
     "PREFECT_LOGGING_LEVEL": "WARNING",
     "PREFECT_LOGGING_LOG_PRINTS": "false",
+    # distributed logs at INFO by default (cluster start, every worker, and a CommClosedError traceback
+    # when a LocalCluster shuts down); Dask reads this before distributed is imported.
+    "DASK_LOGGING__DISTRIBUTED": "warning",
 }
 
 
