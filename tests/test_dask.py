@@ -71,6 +71,7 @@ def test_dask_and_thread_runners_publish_identical_bytes(runs):
     assert _digests(base / "published-dask") == _digests(base / "published-thread")
 
 
-def test_dask_run_prints_no_traceback(runs):
+def test_dask_run_prints_no_traceback_and_no_cluster_chatter(runs):
     _, _, dask = runs
     assert "Traceback" not in dask.stdout + dask.stderr
+    assert "distributed." not in dask.stdout + dask.stderr  # no INFO lines of the scheduler and workers
