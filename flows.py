@@ -15,12 +15,11 @@ from pipeline import prefect_env
 prefect_env.configure()
 
 from prefect import flow, task, unmapped  # noqa: E402
-from prefect.cache_policies import NO_CACHE  # noqa: E402
 from prefect.futures import as_completed  # noqa: E402
 from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 
 from pipeline import progress  # noqa: E402
-from pipeline.cache import return_fingerprint  # noqa: E402
+from pipeline.cache import process_fingerprint, return_fingerprint  # noqa: E402
 from pipeline.process import (  # noqa: E402
     ForceOutcome,
     review_findings,
@@ -57,7 +56,10 @@ def extract_return_task(folder: ReturnFolder) -> list[FileExtraction]:
     return extract_return(folder)
 
 
-@task(name="process-return", task_run_name="process-{folder.force.force_id}", cache_policy=NO_CACHE)
+@task(name="process-return", task_run_name="process-{folder.force.force_id}",
+      cache_key_fn=lambda context, parameters: process_fingerprint(
+          parameters["folder"], parameters["review_path"], parameters.get("gate_path")),
+      persist_result=True)
 def process_return_task(folder: ReturnFolder, extractions: list[FileExtraction],
                         review_path: str | None, gate_path: str | None = None) -> ForceOutcome:
     vocabulary = load_vocabulary(Path(review_path) if review_path else None)
