@@ -1,4 +1,6 @@
-"""Incremental runs: a force's extraction is cached on its return's content, and only a changed return is read again.
+"""Incremental runs: a force's extraction is cached on its return's content, and only a changed return is read again;
+its mapping and validation are cached too, until the return, the pipeline's code and data, the review decisions
+or the gate change.
 
 Asserted from the run's own record (validation.json ``forces[].extraction``), never from timings. Five forces
 keep the runs short: a CSV return, an XLSX + PDF return with a return.yaml, a PDF, a DOCX and a refusal.
@@ -9,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import time
 import uuid
 from pathlib import Path
 
@@ -90,3 +93,41 @@ def test_a_changed_file_at_the_same_path_publishes_its_new_rows_not_stale_ones(c
     texts = published_breach_texts(base, "sussex")
     assert f"Posted photographs of a crime scene on Facebook ({marker})" in texts[0]
     assert len(texts) == 28
+
+
+def _task_states(base: Path, gate: Path | None = None) -> dict[str, str]:
+    """'extract-<force>' / 'process-<force>' -> final state name of one run, read back from Prefect's API."""
+    import flows
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    state = flows.consolidate_returns(raw_dir=str(base / "raw"), out_dir=str(base / "published"),
+                                      reports_dir=str(base / "reports"), review_path=None,
+                                      gate_path=str(gate) if gate else None, return_state=True)
+    flow_run_id = state.state_details.flow_run_id
+    deadline = time.monotonic() + 30  # task runs reach the API as events, written a moment later
+    with get_client(sync_client=True) as client:
+        while True:
+            runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+            states = {run.name: run.state.name for run in runs
+                      if run.name.split("-", 1)[1] in FORCES and run.state and run.state.is_final()}
+            if len(states) == 2 * len(FORCES) or time.monotonic() > deadline:
+                return states
+            time.sleep(0.5)
+
+
+def test_mapping_and_validation_are_cached_until_their_inputs_change(corpus):
+    from tests.conftest import ROOT
+
+    base, _ = corpus
+    run_flow(base)
+    unchanged = _task_states(base)
+    assert unchanged == {f"{step}-{force_id}": "Cached" for step in ("extract", "process") for force_id in FORCES}
+    gate = base / "gate.yaml"  # the same gate with one more comment: a different gate file to the cache
+    gate.write_text((ROOT / "schemas" / "gate.yaml").read_text(encoding="utf-8") + f"# {uuid.uuid4().hex}\n",
+                    encoding="utf-8")
+    changed_gate = _task_states(base, gate)
+    assert {name: state for name, state in changed_gate.items() if name.startswith("extract-")} == {
+        f"extract-{force_id}": "Cached" for force_id in FORCES}
+    assert {name: state for name, state in changed_gate.items() if name.startswith("process-")} == {
+        f"process-{force_id}": "Completed" for force_id in FORCES}

@@ -43,15 +43,20 @@ def _run_in_process(base: Path):
     return state, state.result()
 
 
-def _extract_task_runs(flow_run_id) -> dict[str, tuple[str, int]]:
+def _extract_task_runs(flow_run_id, expected: int) -> dict[str, tuple[str, int]]:
     """force_id -> (final state name, run_count) of every extract task of one flow run, from Prefect's API."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
+    deadline = time.monotonic() + 30  # task runs reach the API as events, written a moment later
     with get_client(sync_client=True) as client:
-        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
-    return {run.name.removeprefix("extract-"): (run.state.name, run.run_count)
-            for run in runs if run.name.startswith("extract-")}
+        while True:
+            runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+            found = {run.name.removeprefix("extract-"): (run.state.name, run.run_count)
+                     for run in runs if run.name.startswith("extract-") and run.state and run.state.is_final()}
+            if len(found) == expected or time.monotonic() > deadline:
+                return found
+            time.sleep(0.5)
 
 
 def _force_record(outcome: dict, force_id: str) -> dict:
@@ -65,7 +70,7 @@ def test_a_file_that_cannot_be_read_is_retried_then_reported_and_the_others_publ
     # A file whose every read fails with EIO, as a dying disk or a vanished network share does.
     (tmp_path / "raw" / "durham" / "Response 1406745.pdf").symlink_to("/proc/self/mem")
     state, outcome = _run_in_process(tmp_path)
-    runs = _extract_task_runs(state.state_details.flow_run_id)
+    runs = _extract_task_runs(state.state_details.flow_run_id, len(FORCES))
     assert runs["durham"] == ("Failed", 3)  # first try + the two retries (1 s, 4 s apart)
     durham = _force_record(outcome, "durham")
     assert durham["response_status"] == "unreadable"
@@ -78,7 +83,7 @@ def test_a_corrupt_file_is_not_retried(prefect_server, tmp_path):
     _copy_forces(tmp_path / "raw", ("durham", "sussex"))
     (tmp_path / "raw" / "durham" / "Response 1406745.pdf").write_bytes(b"%PDF-1.4\n not a pdf at all")
     state, outcome = _run_in_process(tmp_path)
-    runs = _extract_task_runs(state.state_details.flow_run_id)
+    runs = _extract_task_runs(state.state_details.flow_run_id, 2)
     assert runs["durham"] == ("Completed", 1)
     assert outcome["statuses"]["responded"] == 1
     durham = _force_record(outcome, "durham")
