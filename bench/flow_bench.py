@@ -15,8 +15,8 @@ as `make run` does on a second run; that fixed start-up is measured separately (
 first run: fresh PREFECT_HOME, reused PREFECT_HOME, and a long-lived server via PREFECT_API_URL) and shown
 next to the flow runs. Run it from the project root:
 
-    .venv/bin/python bench/flow_bench.py                 # full scale corpus (1,025 files, 108,300 cases)
-    .venv/bin/python bench/flow_bench.py --scale 0.1     # 123 files, 9,784 cases
+    .venv/bin/python bench/flow_bench.py                 # full scale corpus (1,025 files, >= 100,000 cases)
+    .venv/bin/python bench/flow_bench.py --scale 0.1     # 123 files, >= 10,000 cases
     .venv/bin/python bench/flow_bench.py --scale 0.1 --json bench-results.json
 """
 
@@ -41,7 +41,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from scale_corpus import DEFAULT_COPIES, build_scale_corpus  # noqa: E402
+from scale_corpus import DEFAULT_COPIES, TARGET_CASES, build_scale_corpus  # noqa: E402
 
 CHANGED_FILE = ("sussex", "Sussex FOI 1234-14.csv")  # cp1252 CSV; its first case gets reworded
 CHANGED_TEXT = "Posted photographs of a crime scene on Facebook"
@@ -275,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(args.work or tempfile.mkdtemp(prefix="foi-flow-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     copies = max(1, round(DEFAULT_COPIES * args.scale))
-    corpus = build_scale_corpus(work / "raw", copies=copies)
+    corpus = build_scale_corpus(work / "raw", copies=copies, target_cases=round(TARGET_CASES * args.scale))
     print(f"scale corpus: {corpus.files} files, {corpus.cases} cases in {corpus.forces} force folders "
           f"(copies={corpus.copies}, row factor={corpus.row_factor}), built in {corpus.seconds} s; work: {work}",
           flush=True)

@@ -7,11 +7,10 @@ have their block of case rows repeated ``row_factor`` times (the rows of a case 
 truth's locators; the title block, header, totals and notes around it are kept), so 100,000 cases do not need
 tens of thousands of PDFs. ``return.yaml`` files are copied unchanged.
 
-The sample corpus has 41 returned files (20 PDF, 7 DOCX, 10 XLSX, 4 CSV) in 40 force folders, 828 cases: 463 in
-PDF/DOCX tables, 365 in CSV/XLSX. Default (``copies=24, row_factor=11``): 41 x 25 = 1,025 files;
-463 x 25 + 365 x (1 + 24 x 11) = 11,575 + 96,725 = 108,300 cases; about 15 s to build. ``--scale F`` multiplies
-``copies`` by F (0.1 gives 2 copies: 123 files, 8,878 cases), for machines where the full size does not fit in
-a time box.
+Default: ``copies=24`` (41 returned files in 40 force folders -> 41 x 25 = 1,025 files) and the smallest
+``row_factor`` that gives at least 100,000 cases, computed from the ground truth (for the sample corpus
+of 2026-11-23, 793 case rows: row factor 12, 106,945 cases; about 15 s to build). ``--scale F`` multiplies both
+``copies`` and the case target by F (0.25: 6 copies, 287 files, >= 25,000 cases).
 
     .venv/bin/python bench/scale_corpus.py --out /tmp/foi-scale/raw            # full size
     .venv/bin/python bench/scale_corpus.py --out /tmp/foi-scale/raw --scale 0.25
@@ -23,6 +22,7 @@ import argparse
 import csv
 import io
 import json
+import math
 import re
 import shutil
 import sys
@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "raw"
 GROUND_TRUTH_CASES = ROOT / "tests" / "ground_truth" / "cases.csv"
 DEFAULT_COPIES = 24
-DEFAULT_ROW_FACTOR = 11
+TARGET_CASES = 100_000
 _SHEET_ROW = re.compile(r"^'?(?P<sheet>.*?)'?!\$?[A-Z]+\$?(?P<row>\d+)")
 _CSV_ROW = re.compile(r"^row (?P<row>\d+)$")
 
@@ -130,10 +130,22 @@ def grow_xlsx(source: Path, target: Path, rows_by_sheet: dict[str, list[int]], f
     return sum(len(rows) for rows in rows_by_sheet.values()) * factor
 
 
-def build_scale_corpus(out: Path, copies: int = DEFAULT_COPIES, row_factor: int = DEFAULT_ROW_FACTOR,
-                       raw: Path = RAW, truth_csv: Path = GROUND_TRUTH_CASES) -> ScaleCorpus:
+def row_factor_for(target_cases: int, copies: int, truth_csv: Path = GROUND_TRUTH_CASES) -> int:
+    """The smallest row factor giving ``target_cases``: case rows in PDF/DOCX copy as they are, CSV/XLSX grow."""
+    counts, rows = _ground_truth(truth_csv)
+    growing = sum(len(r) for sheets in rows.values() for r in sheets.values())
+    fixed = sum(counts.values()) - growing
+    missing = target_cases - fixed * (1 + copies) - growing
+    return max(1, math.ceil(missing / (growing * copies))) if growing and copies else 1
+
+
+def build_scale_corpus(out: Path, copies: int = DEFAULT_COPIES, row_factor: int | None = None,
+                       raw: Path = RAW, truth_csv: Path = GROUND_TRUTH_CASES,
+                       target_cases: int = TARGET_CASES) -> ScaleCorpus:
     """Replace ``out`` with the sample corpus plus ``copies`` grown copies of every returned file."""
     started = time.perf_counter()
+    if row_factor is None:
+        row_factor = row_factor_for(target_cases, copies, truth_csv)
     case_counts, case_rows = _ground_truth(truth_csv)
     if out.exists():
         shutil.rmtree(out)
@@ -169,10 +181,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", default="/tmp/foi-scale/raw", help="folder to (re)create")
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full size (copies x scale)")
-    parser.add_argument("--row-factor", type=int, default=DEFAULT_ROW_FACTOR)
+    parser.add_argument("--row-factor", type=int, default=None, help="default: enough for the case target")
     args = parser.parse_args(argv)
     copies = max(1, round(DEFAULT_COPIES * args.scale))
-    built = build_scale_corpus(Path(args.out), copies=copies, row_factor=args.row_factor)
+    built = build_scale_corpus(Path(args.out), copies=copies, row_factor=args.row_factor,
+                               target_cases=round(TARGET_CASES * args.scale))
     print(json.dumps(asdict(built), indent=2))
     return 0
 
