@@ -229,6 +229,15 @@ def force_total(counts: pd.DataFrame, force_id: str = "") -> tuple[int | None, l
     return total, findings
 
 
+def counted_totals(counts: pd.DataFrame) -> dict[str, int | None]:
+    """force_id -> the total its published count rows add up to (``force_total``), for forces that answered
+    in counts or prose. A summary beside a case list (``summary_of_cases``) is left out: it is never a total."""
+    if counts is None or counts.empty:
+        return {}
+    own = counts[~counts["summary_of_cases"].astype(bool)]
+    return {force_id: force_total(rows, force_id)[0] for force_id, rows in own.groupby("force_id", sort=True)}
+
+
 def _by_year(counts: pd.DataFrame) -> dict[str, int]:
     rows = counts[(counts["level"] != "withheld") & (counts["year"] != "")]
     totals = rows[rows["level"] == "total"]

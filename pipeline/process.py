@@ -230,7 +230,7 @@ def consolidate(outcomes: list[ForceOutcome], run_findings: list[Finding], *, ru
     quarantined_frames = [o.quarantined for o in outcomes if len(o.quarantined)]
     quarantined = pd.concat(quarantined_frames, ignore_index=True) if quarantined_frames else pd.DataFrame()
     failures = [f for o in outcomes for f in o.failures]
-    failures += validate_consolidated(cases, forces, gate=gate)
+    failures += validate_consolidated(cases, forces, gate=gate, counts=counts)
     publish_ok, reasons = gate_decision(failures, gate) if gate is not None else gate_decision(failures, None)
     mapped = [item for o in outcomes for item in o.review_items]
     queue = review_queue(mapped, review_threshold)

@@ -18,6 +18,7 @@ import pandas as pd
 import pandera.pandas as pa
 import yaml
 
+from pipeline.counts import counted_totals
 from pipeline.forces import all_forces
 from pipeline.records import CASE_COLUMNS, ExtractedRow, Failure
 from schemas import ROW_CHECK_COLUMNS
@@ -253,11 +254,14 @@ def validate_cases(cases: pd.DataFrame, *, allowed_codes: dict[str, tuple[str, .
     return CaseValidation(published, quarantined.reset_index(drop=True), _sorted(failures))
 
 
-def _force_failure(gate: Gate, item: dict, row: dict, published: dict[str, int]) -> Failure:
+def _force_failure(gate: Gate, item: dict, row: dict, published: dict[str, int],
+                   counted: dict[str, int | None] | None = None) -> Failure:
     value = _text(item["value"])
     force_id = row.get("force_id", "")
+    total = (counted or {}).get(force_id)
     fields = {**row, "check": item["check"], "column": item["column"], "value": value,
-              "status": row.get("response_status", ""), "published": published.get(force_id, 0)}
+              "status": row.get("response_status", ""), "published": published.get(force_id, 0),
+              "counted": "nothing (it has no counted rows there)" if total is None else total}
     return Failure(
         stage="forces", check=item["check"], column=item["column"], value=value, force_id=force_id,
         source_file=_text(row.get("source_files", "")),
@@ -267,8 +271,10 @@ def _force_failure(gate: Gate, item: dict, row: dict, published: dict[str, int])
     )
 
 
-def validate_consolidated(cases: pd.DataFrame, forces: pd.DataFrame, *, gate: Gate | None = None) -> list[Failure]:
-    """The whole: record_id unique, every force once, counts reconciled with the published case rows."""
+def validate_consolidated(cases: pd.DataFrame, forces: pd.DataFrame, *, gate: Gate | None = None,
+                          counts: pd.DataFrame | None = None) -> list[Failure]:
+    """The whole: record_id unique, every force once, each force's ``cases`` reconciled with what it published:
+    its case rows, or for a count- or prose-grain force the total of its rows in ``counts`` (counts.csv)."""
     gate = gate or load_gate()
     force_ids = tuple(f.force_id for f in all_forces())
     cases = _typed(cases)
@@ -290,9 +296,10 @@ def validate_consolidated(cases: pd.DataFrame, forces: pd.DataFrame, *, gate: Ga
         ))
 
     published = cases["force_id"].value_counts().to_dict() if "force_id" in cases else {}
-    for item in _run(forces_schema(force_ids, published), forces):
+    counted = counted_totals(counts)
+    for item in _run(forces_schema(force_ids, published, counted), forces):
         row = forces.loc[item["index"]].to_dict() if item["index"] is not None else {}
-        failures.append(_force_failure(gate, item, row, published))
+        failures.append(_force_failure(gate, item, row, published, counted))
     for force_id in missing_forces(forces, force_ids):
         item = {"check": "forces_complete", "column": "force_id", "value": force_id}
         failure = _force_failure(gate, item, {}, published)

@@ -11,6 +11,8 @@ from schemas import column_check, row_check
 # The vocabulary's response statuses, plus ``unreadable`` (answered, but no file could be read).
 STATUSES = ("responded", "nil_return", "partial", "refused", "not_held", "no_response", "unreadable")
 _ONS_CODE = r"E23\d{6}|W15\d{6}"
+# Grains whose total is in counts.csv, not in case rows (issue 9).
+COUNTED_GRAINS = ("count", "prose")
 
 
 def _cases_empty_when_unanswered(frame: pd.DataFrame) -> pd.Series:
@@ -19,12 +21,27 @@ def _cases_empty_when_unanswered(frame: pd.DataFrame) -> pd.Series:
     return unanswered == frame["cases"].isna()
 
 
+def _counted_grain(frame: pd.DataFrame) -> pd.Series:
+    return frame["grain"].isin(COUNTED_GRAINS)
+
+
 def _cases_match_published(published: dict[str, int]):
+    """A force that answered with case rows (or a letter: 0 rows) has as many cases as case rows published."""
     def passes(frame: pd.DataFrame) -> pd.Series:
         expected = frame["force_id"].map(lambda f: published.get(f, 0))
-        # A count-grain return publishes numbers, not case rows: its rows cannot be counted here.
-        exempt = frame["cases"].isna() | (frame["grain"] == "count")
+        exempt = frame["cases"].isna() | _counted_grain(frame)
         return exempt | (frame["cases"].fillna(-1).astype("int64") == expected)
+
+    return passes
+
+
+def _cases_match_counts(counted: dict[str, int | None]):
+    """A force that answered in counts or prose has as many cases as its rows in counts.csv add up to; a force
+    of that grain with no usable rows there cannot be checked, and fails."""
+    def passes(frame: pd.DataFrame) -> pd.Series:
+        expected = frame["force_id"].map(lambda f: -1 if counted.get(f) is None else counted[f])
+        exempt = frame["cases"].isna() | ~_counted_grain(frame)
+        return exempt | (frame["cases"].fillna(-2).astype("int64") == expected)
 
     return passes
 
@@ -37,8 +54,11 @@ def _rows_reconcile(frame: pd.DataFrame) -> pd.Series:
     return frame["rows_read"] == frame["rows_published"] + frame["rows_quarantined"]
 
 
-def forces_schema(force_ids: tuple[str, ...], published: dict[str, int]) -> pa.DataFrameSchema:
-    """``published``: force_id -> case rows it has in the consolidated case table."""
+def forces_schema(force_ids: tuple[str, ...], published: dict[str, int],
+                  counted: dict[str, int | None] | None = None) -> pa.DataFrameSchema:
+    """``published``: force_id -> case rows it has in the consolidated case table; ``counted``: force_id ->
+    the total of its rows in the consolidated counts table (``pipeline.counts.counted_totals``)."""
+    counted = counted or {}
     count = pa.Column("Int64", nullable=True)
     number = pa.Column("int64", column_check("count_not_negative", lambda s: s >= 0))
     return pa.DataFrameSchema(
@@ -57,6 +77,7 @@ def forces_schema(force_ids: tuple[str, ...], published: dict[str, int]) -> pa.D
         checks=[
             row_check("cases_empty_when_unanswered", "cases", _cases_empty_when_unanswered),
             row_check("cases_match_published", "cases", _cases_match_published(published)),
+            row_check("cases_match_counts", "cases", _cases_match_counts(counted)),
             row_check("rows_published_match", "rows_published", _rows_published_match(published)),
             row_check("rows_reconcile", "rows_read", _rows_reconcile),
         ],

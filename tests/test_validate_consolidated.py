@@ -7,7 +7,8 @@ import pytest
 from test_validate import case, cases
 
 from pipeline.forces import all_forces
-from pipeline.records import FORCE_COLUMNS, Failure
+from pipeline.counts import empty_counts
+from pipeline.records import COUNT_COLUMNS, FORCE_COLUMNS, Failure
 from pipeline.validate import GateConfigError, gate_decision, load_gate, validate_consolidated
 
 STATUS = {"west-mercia": ("responded", 2), "kent": ("responded", 1), "essex": ("refused", None),
@@ -82,7 +83,6 @@ def test_a_case_copied_within_a_file_is_a_warning_not_a_block():
                                                   "withhold")]),
     ({"kent": {"ons_code": "E99000032"}}, [("forces", "ons_code_format", "kent", "ons_code", "E99000032",
                                             "withhold")]),
-    ({"kent": {"grain": "count", "cases": 12}}, []),
 ])
 def test_force_table_faults_withhold_publication(changes, expected):
     failures = validate_consolidated(consolidated_cases(), forces_table(**changes))
@@ -103,6 +103,75 @@ def test_messages_of_force_table_failures_say_what_was_expected(changes, message
     [failure] = validate_consolidated(consolidated_cases(), forces_table(**changes))
     assert (failure.message, failure.locator) == (message, locator)
     assert failure.source_file == f"{failure.force_id}/answer.pdf"
+
+
+# ---------------------------------------------------------------- a force's cases by grain (issue 9)
+
+def count_rows(force_id: str, grain: str, *numbers: tuple[str, str, str, int], summary: bool = False
+               ) -> pd.DataFrame:
+    """Rows of counts.csv: (year, level, outcome_text, count) each."""
+    rows = []
+    for i, (year, level, outcome_text, count) in enumerate(numbers, start=1):
+        row = {c: "" for c in COUNT_COLUMNS}
+        row.update(record_id=f"{force_id}-n{i:011x}", force_id=force_id, grain=grain, year=year, level=level,
+                   outcome_text=outcome_text, count=count, count_text=str(count), suppressed=False,
+                   summary_of_cases=summary, source_file=f"{force_id}/answer.pdf", source_table="table 1",
+                   source_locator=f"page 1, table 1, row {i}")
+        rows.append(row)
+    frame = pd.concat([empty_counts(), pd.DataFrame(rows, columns=list(COUNT_COLUMNS))], ignore_index=True)
+    frame["count"] = frame["count"].astype("Int64")
+    return frame
+
+
+NORTH_YORKSHIRE = count_rows("north-yorkshire", "count", ("2012", "total", "", 4), ("2013", "total", "", 5),
+                             ("2012", "breakdown", "Dismissed", 4), ("2013", "breakdown", "Dismissed", 5))
+NORTHUMBRIA = count_rows("northumbria", "prose", ("", "total", "", 3), ("", "breakdown", "Written warning", 2),
+                         ("", "breakdown", "Management advice", 1))
+
+
+def answered(grain: str, cases: int) -> dict:
+    return {"response_status": "responded", "grain": grain, "cases": cases}
+
+
+@pytest.mark.parametrize(("changes", "counts"), [
+    ({"north-yorkshire": answered("count", 9)}, NORTH_YORKSHIRE),
+    ({"northumbria": answered("prose", 3)}, NORTHUMBRIA),
+    ({"north-yorkshire": answered("count", 9), "northumbria": answered("prose", 3)},
+     pd.concat([NORTH_YORKSHIRE, NORTHUMBRIA], ignore_index=True)),
+])
+def test_a_force_that_answered_in_counts_or_prose_is_checked_against_its_counts(changes, counts):
+    assert validate_consolidated(consolidated_cases(), forces_table(**changes), counts=counts) == []
+
+
+@pytest.mark.parametrize(("changes", "counts", "message"), [
+    ({"north-yorkshire": answered("count", 12)}, NORTH_YORKSHIRE,
+     "cases = 12 but the force's rows in counts.csv (count grain) add up to 9"),
+    ({"northumbria": answered("prose", 4)}, NORTHUMBRIA,
+     "cases = 4 but the force's rows in counts.csv (prose grain) add up to 3"),
+    ({"north-yorkshire": answered("count", 9)}, empty_counts(),
+     "cases = 9 but the force's rows in counts.csv (count grain) add up to nothing (it has no counted rows there)"),
+    ({"north-yorkshire": answered("count", 9)}, None,
+     "cases = 9 but the force's rows in counts.csv (count grain) add up to nothing (it has no counted rows there)"),
+])
+def test_a_count_or_prose_force_whose_cases_differ_from_its_counts_withholds(changes, counts, message):
+    [failure] = validate_consolidated(consolidated_cases(), forces_table(**changes), counts=counts)
+    force_id = next(iter(changes))
+    assert (failure.check, failure.force_id, failure.column, failure.action, failure.message) == (
+        "cases_match_counts", force_id, "cases", "withhold", message)
+
+
+def test_a_count_grain_force_is_not_excused_from_the_case_rows_it_published_as_counts():
+    # kent published one case row; calling it count grain does not make its 12 unchecked
+    found = checks(validate_consolidated(consolidated_cases(), forces_table(kent=answered("count", 12)),
+                                         counts=empty_counts()))
+    assert found == [("forces", "cases_match_counts", "kent", "cases", "12", "withhold")]
+
+
+def test_a_summary_beside_a_case_list_does_not_replace_the_case_rows_as_the_forces_count():
+    summary = count_rows("kent", "count", ("2012", "total", "", 5), summary=True)
+    assert validate_consolidated(consolidated_cases(), forces_table(), counts=summary) == []
+    found = checks(validate_consolidated(consolidated_cases(), forces_table(kent={"cases": 5}), counts=summary))
+    assert found == [("forces", "cases_match_published", "kent", "cases", "5", "withhold")]
 
 
 def test_a_missing_and_a_doubled_force_are_each_named():
