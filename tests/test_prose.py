@@ -137,3 +137,18 @@ def test_the_request_quoted_back_is_not_an_answer(tmp_path):
     outcome = _process(folder, "northumbria")
     assert outcome.counts["source_locator"].tolist() == ["paragraph 2"]
     assert outcome.summary.cases == 4
+
+
+def test_a_refused_part_that_names_what_it_withholds_is_an_answer_not_the_question_quoted_back(tmp_path):
+    # "the nature of each allegation" is close to question 1b's own words; the sentence still refuses 1b
+    folder = tmp_path / "gwent"
+    folder.mkdir()
+    _docx(folder / "answer.docx", [
+        "1. 2.",
+        "2. We shall not be offering a response to this point. Section 40 (2) - Personal Information. The nature "
+        "of each allegation could identify the individuals concerned.",
+    ])
+    outcome = _process(folder, "gwent")
+    assert [(r.question, r.level, r.refusal_basis, r.source_locator) for _, r in outcome.counts.iterrows()] == [
+        ("1a", "total", "", "paragraph 1"), ("1b", "withheld", "s40", "paragraph 2")]
+    assert (outcome.summary.response_status, outcome.summary.refusal_basis) == ("partial", "s40")

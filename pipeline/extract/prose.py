@@ -72,11 +72,14 @@ def question_role(question: str) -> str:
 
 
 def is_echo(text: str, questions: dict[str, str] | None = None) -> bool:
-    """The line repeats a question (the request quoted back), it does not answer one."""
+    """The line repeats a question (the request quoted back), it does not answer one. A line withholding its
+    part is an answer even when it names what it withholds ("... the nature of each allegation ...")."""
     questions = questions if questions is not None else _questions()
     plain = " ".join(text.lower().split())
     if plain.endswith("?"):
         return True
+    if phrases()["withheld_re"].search(plain):
+        return False
     limit = phrases().get("question_echo_similarity", 85)
     return any(fuzz.partial_ratio(q.lower(), plain) >= limit for q in questions.values() if len(plain) >= 20)
 
