@@ -58,14 +58,14 @@ def sample_run(prefect_server, tmp_path_factory):
 def test_sample_corpus_publishes_828_cases_from_43_forces(sample_run):
     assert sample_run["first"]["published"] is True
     assert sum(int(r["cases"] or 0) for r in sample_run["forces"]) == 828
-    assert len(sample_run["cases"]) == _case_rows() == 793
+    assert len(sample_run["cases"]) == _case_rows() == 786
     assert len(sample_run["forces"]) == 43
 
 
 def test_count_grain_forces_are_published_in_counts_csv_with_their_total(sample_run):
     counts = _read_csv(sample_run["base"] / "published" / "counts.csv")
     forces = {r["force_id"]: r for r in sample_run["forces"]}
-    assert {r["force_id"] for r in counts if r["summary_of_cases"] == "False"} == {"avon-and-somerset",
+    assert {r["force_id"] for r in counts if r["summary_of_cases"] == "False"} == {"avon-and-somerset", "gwent",
                                                                                     "north-yorkshire"}
     assert {r["force_id"] for r in counts if r["summary_of_cases"] == "True"} == {"lancashire"}
     assert (forces["lancashire"]["grain"], forces["lancashire"]["cases"]) == ("case", "31")
@@ -73,12 +73,21 @@ def test_count_grain_forces_are_published_in_counts_csv_with_their_total(sample_
         assert (forces[force_id]["grain"], forces[force_id]["cases"]) == ("count", total)
         yearly = [r for r in counts if r["force_id"] == force_id and r["level"] == "total" and r["year"]]
         assert sum(int(r["count"]) for r in yearly) == int(total)
-    truth = Counter((r["force_id"], r["locator"], r["outcome_category"], r["count"])
+    # the prose force: its numbered answers, each number with the sentence it was read from and its paragraph
+    assert (forces["gwent"]["grain"], forces["gwent"]["cases"], forces["gwent"]["response_status"]) == (
+        "prose", "7", "partial")
+    assert [(r["question"], r["level"], r["outcome_category"], r["count"], r["source_locator"])
+            for r in counts if r["force_id"] == "gwent"][:3] == [
+        ("1a", "total", "", "7", "paragraph 9"), ("1b", "withheld", "", "", "paragraph 10"),
+        ("1c", "breakdown", "resigned_or_retired", "1", "paragraph 11")]
+    truth = Counter((r["force_id"], r["locator"], r["outcome_category"], r["count"], r["count_text"])
                     for r in _read_csv(GROUND_TRUTH / "counts.csv"))
-    assert Counter((r["force_id"], r["source_locator"], r["outcome_category"], r["count"]) for r in counts) == truth
+    assert Counter((r["force_id"], r["source_locator"], r["outcome_category"], r["count"], r["count_text"])
+                   for r in counts) == truth
     readme = (sample_run["base"] / "published" / "README.md").read_text(encoding="utf-8")
     assert "- 828 cases in all, the sum of `cases` in `forces.csv` over every force that answered:" in readme
     assert "  - 35 cases from 2 forces that answered in tables of numbers (`counts.csv`)." in readme
+    assert "  - 7 cases from 1 forces that answered in numbered prose (`counts.csv`)." in readme
 
 
 def test_force_statuses_and_counts_match_the_ground_truth(sample_run):

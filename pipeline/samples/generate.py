@@ -33,18 +33,21 @@ Merseyside and Staffordshire refused. Every other number, name, wording, referen
 up. The letters borrow the phrasing real forces use, but no force wrote them.
 
 What is in it: {responded} forces answered ({case_grain} with case tables, {count_grain} with tables of counts
-instead of a row per case), {refused} refused, {nil} nil return,
+instead of a row per case, {prose_grain} in numbered sentences withholding part of the answer), {refused} refused,
+{nil} nil return,
 {not_held} "information not held", {no_response} sent nothing (no folder). The returns come as PDF letters
 with ruled and with unruled tables (some spanning pages, with and without a repeated header), XLSX
 workbooks (title blocks, a merged two-row header, one sheet per year with a notes sheet, totals rows,
 blank rows), CSV exports (Windows-1252, UTF-8 with BOM and `;`) and Word letters. The count tables have
 outcomes as rows and years as columns with "-" for zero and a Total row, or years as columns with a
 "No of Officers" row and count-prefixed outcomes ("1x Written warning, 2x Management advice"). One
-workbook carries, beside its case list, a summary sheet of the same cases (to be checked, never added).
+workbook carries, beside its case list, a summary sheet of the same cases (to be checked, never added). One
+Word letter answers in numbered sentences ("1. 7." / "3. Of the seven, one resigned, two received Written
+Warnings, ...") and withholds the nature of each allegation under Section 40(2).
 
 The ground truth (every case's verbatim cell texts, row locator and expected codes; every force's status,
-grain and total; every number of the count tables with its cell) is in `tests/ground_truth/cases.csv`,
-`tests/ground_truth/forces.csv` and `tests/ground_truth/counts.csv`.
+grain and total; every number of the count tables and prose answers with its cell or paragraph) is in
+`tests/ground_truth/cases.csv`, `tests/ground_truth/forces.csv` and `tests/ground_truth/counts.csv`.
 
 Regenerate (deterministic: the same bytes every time):
 
@@ -83,7 +86,8 @@ def generate_corpus(raw_dir: Path, truth_dir: Path) -> CorpusTruth:
         raise ValueError(f"plan.yaml: {len(deck)} outcomes of outcome_quota were not dealt")
     statuses = Counter(f.response_status for f in truth.forces)
     (raw_dir / "README.md").write_text(README.format(
-        total=sum(f.cases or 0 for f in truth.forces), responded=statuses["responded"], refused=statuses["refused"],
+        total=sum(f.cases or 0 for f in truth.forces), responded=statuses["responded"] + statuses["partial"],
+        refused=statuses["refused"], prose_grain=sum(1 for f in truth.forces if f.grain == "prose"),
         case_grain=sum(1 for f in truth.forces if f.grain == "case"),
         count_grain=sum(1 for f in truth.forces if f.grain == "count"),
         nil=statuses["nil_return"], not_held=statuses["not_held"], no_response=statuses["no_response"],

@@ -122,6 +122,12 @@ def plan() -> dict:
     total = sum(entry.get("cases", 0) for entry in document["forces"].values())
     if quota + fixed != total:
         raise PoolError(f"plan.yaml: outcome_quota ({quota}) + fixed cases ({fixed}) != cases ({total})")
+    for code, clauses in (document.get("prose_outcomes") or {}).items():
+        if code not in CODES["outcome"]:
+            raise PoolError(f"plan.yaml prose_outcomes '{code}': not one of {CODES['outcome']}")
+        if len(clauses) != 2 or not all("{n}" in c and c.count("[") == c.count("]") == 1 for c in clauses):
+            raise PoolError(f"plan.yaml prose_outcomes '{code}': expected [one case, several cases], each with "
+                            f"{{n}} and one [outcome words]; got {clauses!r}")
     return document
 
 

@@ -23,6 +23,7 @@ from pipeline.samples.office import (
 )
 from pipeline.samples.pdf import Paragraph, write_letter_pdf, write_ruled_pdf, write_unruled_pdf
 from pipeline.samples.pool import letters
+from pipeline.samples.prose import PROSE_LAYOUTS, write_docx_prose
 from pipeline.samples.truth import CaseTruth, CountTruth, ForceTruth
 
 REQUEST_RECEIVED = "18 February 2014"
@@ -144,6 +145,9 @@ def write_return(
     if entry.get("layout") in COUNT_LAYOUTS:
         count_rows = write_counts(force.force_id, entry, cases, path)
         truth.cases, truth.grain = len(cases), "count"
+    elif entry.get("layout") in PROSE_LAYOUTS:
+        count_rows = _write_prose(force, entry, cases, path)
+        truth.cases, truth.grain, truth.refusal_basis = len(cases), "prose", entry.get("refusal_basis", "")
     elif status in ("refused", "nil_return", "not_held"):
         paragraphs, truth.evidence = _status_letter(force, entry)
         if entry["format"] == "docx":
@@ -166,7 +170,7 @@ def write_return(
             extra_sheets.append(sheet)
         case_rows = _write_table(force, entry, cases, path, index, extra_sheets)
         truth.cases, truth.grain = len(cases), "case"
-    if status in ("responded", "nil_return"):
+    if status in ("responded", "partial", "nil_return"):
         start, end = force_period(entry)
         truth.period_start, truth.period_end = start.isoformat(), end.isoformat()
     if entry.get("manifest"):
@@ -175,6 +179,14 @@ def write_return(
     truth.source_files = ";".join(relative)
     truth.file_formats = ";".join(sorted({p.suffix.lstrip(".").lower() for p in files}))
     return truth, case_rows, count_rows
+
+
+def _write_prose(force: Force, entry: dict, cases: list[SampleCase], path: Path) -> list[CountTruth]:
+    """A letter answering in numbered sentences, the nature of each allegation withheld (issue 9)."""
+    words = letters()
+    before = [*_letter_top(force, entry), _fill(words["held_in_part"], force, entry), words["prose_intro"]]
+    return write_docx_prose(force.force_id, entry, cases, path, before, words["prose_withheld"],
+                            _letter_bottom(force, entry))
 
 
 def _write_table(force: Force, entry: dict, cases: list[SampleCase], path: Path, index: int,

@@ -43,23 +43,25 @@ class ForceTruth:
     file_formats: str = ""    # "pdf", "pdf;xlsx"
     source_files: str = ""    # ";"-separated, relative to raw/
     evidence: str = ""        # the sentence of a letter that decides its status
-    grain: str = ""           # case | count | letter | "" (no answer): how the force answered (issue 9)
+    grain: str = ""           # case | count | prose | letter | "" (no answer): how the force answered (issue 9)
 
 
 @dataclass
 class CountTruth:
-    """One number a count-grain return shows, as counts.csv must publish it (issue 9)."""
+    """One number a count- or prose-grain return shows, as counts.csv must publish it (issue 9)."""
 
     force_id: str
     source_file: str
-    locator: str              # the cell: "'Sheet1'!C5", "row 3, column 2"
+    locator: str              # the cell: "'Sheet1'!C5", "row 3, column 2"; the answer: "paragraph 10"
     year: str                 # "" for a whole-period cell (a Total column)
-    level: str                # total | breakdown
+    level: str                # total | breakdown | withheld (a prose answer refusing its part)
     outcome_text: str         # the item's label ("Written warning" of "2x Written warning"), "" for a total
     outcome_category: str
-    count: int
-    count_text: str           # the cell as written ("-", "", "1x Written warning, 2x Management advice")
+    count: int | None         # None for a withheld answer
+    count_text: str           # the cell or answer as written ("-", "1x Written warning, 2x Management advice")
     summary_of_cases: bool = False   # a summary beside the force's case list: checked, never added
+    grain: str = "count"      # count | prose
+    question: str = ""        # the request's question a prose answer answers ("1a")
 
 
 @dataclass
@@ -99,6 +101,6 @@ def read_truth(truth_dir: Path) -> tuple[list[dict], list[dict]]:
 
 
 def read_count_truth(truth_dir: Path) -> list[dict]:
-    """The numbers of the count-grain returns (``counts.csv``) as dicts of strings."""
+    """The numbers of the count- and prose-grain returns (``counts.csv``) as dicts of strings."""
     with (Path(truth_dir) / "counts.csv").open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
