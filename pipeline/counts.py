@@ -23,6 +23,9 @@ from pipeline.records import COUNT_COLUMNS, ExtractedRow, Finding
 
 GRAINS = ("count", "prose")
 _CATEGORY_FIELDS = ("outcome_category", "breach_category", "person_type")
+# The vocabulary field of each label column, as the review queue names them for case texts.
+REVIEWED_LABELS = {"breach_category": "breach_text", "outcome_category": "outcome_text",
+                   "person_type": "person_type_text"}
 _CASE_CELLS = {"breach", "outcome", "rank", "date", "case_ref", "platform"}
 
 
@@ -154,6 +157,17 @@ def count_rows(rows: Iterable[ExtractedRow], vocabulary) -> tuple[pd.DataFrame, 
     frame["outcome_category"] = frame["outcome_text"].map(lambda t: _code(vocabulary, "outcome_category", t))
     frame["person_type"] = frame["person_type_text"].map(lambda t: _code(vocabulary, "person_type", t))
     return _typed(frame), findings
+
+
+def review_items(counts: pd.DataFrame, vocabulary) -> list[tuple]:
+    """(field, text, force_id, mapping) for every label of a count row or prose answer: the review queue takes
+    the ones the vocabulary could not place, as it does case texts (one entry per count row, not per case)."""
+    if counts is None or counts.empty:
+        return []
+    given = counts[counts["level"] != "withheld"]
+    return [(field_name, text, force_id, vocabulary.map(field_name, text))
+            for field_name, column in REVIEWED_LABELS.items()
+            for force_id, text in zip(given["force_id"], given[column], strict=True) if text]
 
 
 def _sum_level(rows: pd.DataFrame) -> tuple[int | None, bool]:

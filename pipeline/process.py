@@ -13,6 +13,7 @@ import pandas as pd
 
 from pipeline.counts import empty_counts, force_total, reconcile, split_rows
 from pipeline.counts import count_rows as read_count_rows
+from pipeline.counts import review_items as count_review_items
 from pipeline.extract import extract_file
 from pipeline.forces import all_forces
 from pipeline.normalise import cell_locators, normalise_rows
@@ -120,7 +121,7 @@ def process_return(folder: ReturnFolder, extractions: list[FileExtraction], voca
         (name, text, folder.force_id, vocabulary.map(name, text))
         for name, column in REVIEWED_FIELDS.items()
         for text in published[column].tolist()
-    ]
+    ] + count_review_items(counts, vocabulary)     # issue 9: count and prose labels are reviewed too
     summaries = [replace(extraction, rows=[]) for extraction in extractions]
     return ForceOutcome(summary, published, checked.quarantined, failures, summaries, review_items, counts)
 

@@ -18,7 +18,8 @@ from pipeline.forces import force_by_id
 from pipeline.process import counts_table, forces_table, process_return
 from pipeline.publish import publish
 from pipeline.returns import ReturnFolder, ReturnManifest
-from pipeline.vocabulary import load_vocabulary
+from pipeline.review import read_review_rows
+from pipeline.vocabulary import decisions_applied, load_vocabulary, review_queue, write_review_file
 
 YEARS_AS_COLUMNS = [
     ["Officers and social media", "", "", ""],
@@ -303,3 +304,49 @@ def test_consolidate_hands_the_counts_to_publish_without_breaking_frames(tmp_pat
     publish(result.cases, result.forces, tmp_path / "published")
     with (tmp_path / "published" / "counts.csv").open(encoding="utf-8", newline="") as handle:
         assert len(list(csv.DictReader(handle))) == 8
+
+
+def _unplaced_count_table(folder: Path) -> None:
+    _write(folder, "counts.xlsx", [["Outcome", "2012", "2013"], ["Written warning", "1", "2"],
+                                   ["Referred to occupational health", "1", "-"]])
+
+
+def _unplaced_prose_answer(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    document = docx.Document()
+    for text in ("1. 3.", "3. Two officers received a stern talking-to and one officer was dismissed."):
+        document.add_paragraph(text)
+    document.save(folder / "answer.docx")
+
+
+@pytest.mark.parametrize("write, text, count", [
+    (_unplaced_count_table, "Referred to occupational health", 2),      # one row per year it is counted in
+    (_unplaced_prose_answer, "stern talking-to", 1),
+], ids=["count-table", "prose"])
+def test_count_and_prose_labels_the_vocabulary_cannot_place_go_to_the_review_file(tmp_path, write, text, count):
+    write(tmp_path / "kent")
+    outcome = _process(tmp_path / "kent", "kent")
+    assert "unmapped" in outcome.counts["outcome_category"].tolist()
+    queue = review_queue(outcome.review_items, threshold=0.8)
+    assert [(q["field"], q["text"], q["count"], q["forces"], q["chosen_code"]) for q in queue] == [
+        ("outcome_category", text, count, "kent", "")]
+    review = tmp_path / "review" / "decisions.csv"
+    write_review_file(queue, review)
+    assert read_review_rows(review)[0]["text"] == text
+
+
+def test_a_decision_in_the_review_file_codes_the_count_label_on_the_next_run(tmp_path):
+    _unplaced_count_table(tmp_path / "kent")
+    review = tmp_path / "decisions.csv"
+    review.write_text("field,text,count,forces,suggested_code,chosen_code,note\n"
+                      "outcome_category,Referred to occupational health,2,kent,,other,welfare referral\n",
+                      encoding="utf-8")
+    files = sorted((tmp_path / "kent").iterdir())
+    extractions = [extract_file(p, "kent", f"kent/{p.name}") for p in files]
+    outcome = process_return(ReturnFolder(force_by_id("kent"), tmp_path / "kent", files, ReturnManifest()),
+                             extractions, load_vocabulary(review))
+    placed = outcome.counts[outcome.counts["outcome_text"] == "Referred to occupational health"]
+    assert placed["outcome_category"].unique().tolist() == ["other"]
+    assert review_queue(outcome.review_items, threshold=0.8) == []
+    assert decisions_applied(outcome.review_items) == [
+        {"field": "outcome_category", "text": "Referred to occupational health", "code": "other", "cases": 2}]
