@@ -130,6 +130,7 @@ def _from_answer(row: ExtractedRow) -> list[dict]:
     found = []
     if numbers.total is not None and question_role(question) in ("total", ""):
         found.append({**base, "count": numbers.total, "level": "total"})
+        found += [{**base, "person_type_text": who, "count": n} for n, who in numbers.people]
     column = "breach_text" if question_role(question) == "breach" else "outcome_text"
     found += [{**base, column: label, "count": n} for n, label in numbers.items]
     return found

@@ -79,6 +79,20 @@ def test_numbers_are_read_from_the_words(text, question, total, items):
     assert (numbers.total, numbers.items, numbers.withheld) == (total, items, False)
 
 
+@pytest.mark.parametrize("text, total, people", [
+    ("7 (five police officers and two members of police staff).", 7,
+     [(5, "police officers"), (2, "members of police staff")]),
+    ("Three officers and one member of staff.", 4, [(3, "officers"), (1, "member of staff")]),
+    ("There were 4 officers and 2 PCSOs investigated.", 6, [(4, "officers"), (2, "PCSOs")]),
+    ("Three officers were investigated, two officers received written warnings.", 3, [(3, "officers")]),
+    ("Zero for all 3 officers.", 0, []),                  # who the question was about, not a breakdown
+    ("5 (two officers and two members of staff).", 5, []),  # groups that do not add up are not read
+])
+def test_a_how_many_answer_naming_who_is_broken_down_by_person_type(text, total, people):
+    numbers = answer_numbers(text, "1a")
+    assert (numbers.total, numbers.people) == (total, people)
+
+
 def test_a_refused_part_names_its_sections():
     numbers = answer_numbers("6 & 7 We shall not be offering a response to these points and in doing so cite the "
                              "following exemption. Section 40 (2) - Personal Information")
@@ -152,3 +166,21 @@ def test_a_refused_part_that_names_what_it_withholds_is_an_answer_not_the_questi
     assert [(r.question, r.level, r.refusal_basis, r.source_locator) for _, r in outcome.counts.iterrows()] == [
         ("1a", "total", "", "paragraph 1"), ("1b", "withheld", "s40", "paragraph 2")]
     assert (outcome.summary.response_status, outcome.summary.refusal_basis) == ("partial", "s40")
+
+
+def test_the_person_type_breakdown_of_a_prose_total_is_published_beside_it(tmp_path):
+    folder = tmp_path / "gwent"
+    folder.mkdir()
+    _docx(folder / "answer.docx", ["1. 7 (five police officers and two members of police staff).",
+                                   "3. Six received Management Advice and one was dismissed."])
+    outcome = _process(folder, "gwent")
+    got = [(r.question, r.level, r.person_type_text, r.person_type, r.outcome_category, int(r["count"]))
+           for _, r in outcome.counts.iterrows()]
+    assert got == [
+        ("1a", "total", "", "", "", 7),
+        ("1a", "breakdown", "police officers", "officer", "", 5),
+        ("1a", "breakdown", "members of police staff", "staff", "", 2),
+        ("1c", "breakdown", "", "", "management_action", 6),
+        ("1c", "breakdown", "", "", "dismissed", 1),
+    ]
+    assert (outcome.summary.grain, outcome.summary.cases) == ("prose", 7)

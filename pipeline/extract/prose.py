@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -29,6 +30,7 @@ class AnswerNumbers:
 
     total: int | None = None
     items: list[tuple[int, str]] = field(default_factory=list)
+    people: list[tuple[int, str]] = field(default_factory=list)   # (count, who) of a total: "two members of staff"
     withheld: bool = False
     sections: list[str] = field(default_factory=list)
 
@@ -84,11 +86,41 @@ def is_echo(text: str, questions: dict[str, str] | None = None) -> bool:
     return any(fuzz.partial_ratio(q.lower(), plain) >= limit for q in questions.values() if len(plain) >= 20)
 
 
-def _leading_number(text: str) -> int | None:
-    match = phrases()["total_answer_re"].match(text.lower().strip())
+def _leading_number(text: str) -> tuple[int | None, int]:
+    """The number a 'how many' answer starts with, and where it stands in ``text`` (-1 when none)."""
+    lowered = text.lower()
+    offset = len(lowered) - len(lowered.lstrip())
+    match = phrases()["total_answer_re"].match(lowered.strip())
     if not match or match.group("n") in ("a", "an", "single"):
-        return None
-    return number_of(match.group("n"))
+        return None, -1
+    return number_of(match.group("n")), offset + match.start("n")
+
+
+@lru_cache(maxsize=1)
+def _people_re() -> re.Pattern:
+    words = "|".join(sorted((re.escape(str(w)) for w in phrases()["number_words"]), key=len, reverse=True))
+    return re.compile(phrases()["prose_people"].replace("{number_words}", words))
+
+
+def _people(plain: str, total: int | None, at: int) -> tuple[int | None, list[tuple[int, str]]]:
+    """(total, groups) of a 'how many' answer naming who: groups that add up to the total, or that the answer
+    starts with (their sum is the total: "Three officers and one member of staff"); else no groups. The
+    subject of an outcome ("two officers received written warnings") is not a group."""
+    lowered = plain.lower()
+    outcomes = [m.span() for pattern in (phrases()["prose_re"], phrases()["prose_verb_re"])
+                for m in pattern.finditer(lowered)]
+    groups = []
+    for match in _people_re().finditer(lowered):
+        n = number_of(match.group("n"))
+        if n is not None and not any(start <= match.start() < end for start, end in outcomes):
+            start, end = match.span("label")
+            groups.append((match.start("n"), n, plain[start:end]))
+    if not groups:
+        return total, []
+    found = [(n, label) for _, n, label in groups]
+    if groups[0][0] == at:
+        return sum(n for n, _ in found), found
+    return total, found if total is not None and sum(n for n, _ in found) == total else []
 
 
 def answer_numbers(text: str, question: str = "") -> AnswerNumbers:
@@ -113,7 +145,8 @@ def answer_numbers(text: str, question: str = "") -> AnswerNumbers:
                     found.append((match.start(), n, plain[start:end].strip(" .")))
         numbers.items = [(n, label) for _, n, label in sorted(found)]
     if question_role(question) == "total" or not numbers.items:
-        numbers.total = _leading_number(lowered)
+        total, at = _leading_number(plain)
+        numbers.total, numbers.people = _people(plain, total, at)
     return numbers
 
 
