@@ -18,9 +18,10 @@ from prefect import flow, task, unmapped  # noqa: E402
 from prefect.futures import as_completed  # noqa: E402
 from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 
-from pipeline import progress  # noqa: E402
+from pipeline import progress, run_cache  # noqa: E402
 from pipeline.cache import process_fingerprint, return_fingerprint  # noqa: E402
 from pipeline.process import (  # noqa: E402
+    Consolidation,
     ForceOutcome,
     review_findings,
     consolidate,
@@ -92,14 +93,9 @@ def make_task_runner(kind: str = "thread", dask_address: str | None = None, max_
     raise ValueError(f"unknown task runner '{kind}': use thread or dask")
 
 
-@flow(name="foi-consolidate", task_runner=ThreadPoolTaskRunner(max_workers=MAX_WORKERS))
-def consolidate_returns(raw_dir: str = "raw", out_dir: str = "published", reports_dir: str = "reports",
-                        review_path: str | None = "review/decisions.csv", gate_path: str | None = None) -> dict:
-    """Every force's return in raw/ to one validated, published dataset and an audit report."""
-    started_at = dt.datetime.now(dt.timezone.utc)
-    run_id = started_at.strftime("%Y%m%dT%H%M%S%fZ")
-    folders, run_findings = discover_returns(Path(raw_dir))
-    run_findings += review_findings(review_path)
+def _process_returns(folders: list[ReturnFolder], review_path: str | None,
+                     gate_path: str | None) -> list[ForceOutcome]:
+    """One extract task and one process task per return; each force's outcome as soon as it is ready."""
     extracted = extract_return_task.map(folders)
     processed = process_return_task.map(folders, extracted, unmapped(review_path), unmapped(gate_path))
     index_of = {future: i for i, future in enumerate(processed)}
@@ -114,16 +110,57 @@ def consolidate_returns(raw_dir: str = "raw", out_dir: str = "published", report
         else:
             outcome = unreadable_outcome(folder, f"{type(result).__name__}: {result}")
         outcomes.append(outcome)
-        summary = outcome.summary
-        cases = "" if summary.cases is None else f", {summary.cases} cases"
-        progress.advance(f"{folder.force_id}: {summary.response_status}{cases}")
+        _advance(outcome.summary)
+    return outcomes
 
+
+def _unchanged_run(cached: run_cache.CachedRun, run_id: str, started_at: dt.datetime) -> Consolidation:
+    """The last run's consolidation, as this run's: nothing read, mapped or validated again."""
+    result = cached.consolidation
+    run = result.run
+    run.unchanged_since = run.unchanged_since or run.run_id
+    run.run_id, run.started_at = run_id, started_at.isoformat(timespec="seconds")
+    run.finished_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    for summary in run.forces:
+        summary.extraction = "cached"
+        _advance(summary)
+    return result
+
+
+def _advance(summary) -> None:
+    cases = "" if summary.cases is None else f", {summary.cases} cases"
+    progress.advance(f"{summary.force_id}: {summary.response_status}{cases}")
+
+
+@flow(name="foi-consolidate", task_runner=ThreadPoolTaskRunner(max_workers=MAX_WORKERS))
+def consolidate_returns(raw_dir: str = "raw", out_dir: str = "published", reports_dir: str = "reports",
+                        review_path: str | None = "review/decisions.csv", gate_path: str | None = None) -> dict:
+    """Every force's return in raw/ to one validated, published dataset and an audit report."""
+    started_at = dt.datetime.now(dt.timezone.utc)
+    run_id = started_at.strftime("%Y%m%dT%H%M%S%fZ")
+    folders, run_findings = discover_returns(Path(raw_dir))
+    run_findings += review_findings(review_path)
     gate = load_gate(Path(gate_path) if gate_path else None)
-    result = consolidate(outcomes, run_findings, run_id=run_id,
-                         started_at=started_at.isoformat(timespec="seconds"),
-                         raw_dir=Path(raw_dir), published_dir=Path(out_dir), gate=gate)
+    key = run_cache.inputs_key(
+        [process_fingerprint(folder, review_path, gate_path) for folder in folders], run_findings,
+        {"raw_dir": raw_dir, "out_dir": out_dir, "review_path": review_path, "gate_path": gate_path},
+        [Path(__file__)])
+    cached = run_cache.load(key)
+    if cached is not None:
+        result = _unchanged_run(cached, run_id, started_at)
+    else:
+        outcomes = _process_returns(folders, review_path, gate_path)
+        result = consolidate(outcomes, run_findings, run_id=run_id,
+                             started_at=started_at.isoformat(timespec="seconds"),
+                             raw_dir=Path(raw_dir), published_dir=Path(out_dir), gate=gate)
     if result.run.published:
-        result.run.outputs = [str(p) for p in publish(result.cases, result.forces, Path(out_dir))]
+        if cached is not None and run_cache.outputs_intact(cached.output_digests):
+            result.run.outputs = list(cached.output_digests)
+        else:
+            outputs = publish(result.cases, result.forces, Path(out_dir), counts=result.counts)
+            result.run.outputs = [str(p) for p in outputs]
+    if key is not None and cached is None:
+        run_cache.save(run_cache.CachedRun(key, result, run_cache.output_digests(result.run.outputs)))
     if review_path:
         write_review_file(result.run.review_queue, Path(review_path))
     run_dir = write_report(result.run, result.cases, Path(reports_dir), quarantined=result.quarantined, gate=gate)
@@ -136,6 +173,9 @@ def consolidate_returns(raw_dir: str = "raw", out_dir: str = "published", report
         "report": str(run_dir / "index.html"),
         "out_dir": out_dir,
         "cases": int(len(result.cases)),
+        "counted": int(result.forces.loc[result.forces["grain"].isin(["count", "prose"]), "cases"].sum()),
+        "total": int(result.forces["cases"].sum()),
+        "unchanged_since": result.run.unchanged_since,
         "quarantined": int(len(result.quarantined)),
         "statuses": {k: int(v) for k, v in statuses.items()},
         "errors": sum(1 for f in result.run.findings if f.severity == "error")

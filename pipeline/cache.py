@@ -54,6 +54,18 @@ def extraction_version() -> str:
     return digest.hexdigest()
 
 
+@lru_cache(maxsize=8192)
+def _file_digest_at(path: str, size: int, mtime_ns: int, inode: int) -> str:
+    return sha256_file(Path(path))
+
+
+def _content_digest(path: Path) -> str:
+    """A file's sha256, hashed once per run however many keys ask for it (the run key, then each task's):
+    remembered by path, size, modification time and inode, so a file rewritten in place is hashed again."""
+    stat = path.stat()
+    return _file_digest_at(str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+
+
 def return_fingerprint(folder: ReturnFolder) -> str | None:
     """Changes when any input of a return's extraction changes, and only then.
 
@@ -65,7 +77,7 @@ def return_fingerprint(folder: ReturnFolder) -> str | None:
     for path in folder.files:
         digest.update(path.name.encode())
         try:
-            digest.update(sha256_file(path).encode())
+            digest.update(_content_digest(path).encode())
         except OSError:
             return None
     digest.update(folder.manifest_sha256.encode())

@@ -45,8 +45,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     finally:
         progress.stop()
     statuses = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in outcome["statuses"].items())
+    if outcome["unchanged_since"]:
+        print(f"No return, vocabulary, decision or setting changed since run {outcome['unchanged_since']}: "
+              f"its result was reused, nothing was read again.")
     if outcome["published"]:
-        print(f"Published {outcome['cases']} cases from {sum(outcome['statuses'].values())} forces "
+        counted = f" ({outcome['cases']} case rows, {outcome['counted']} counted)" if outcome["counted"] else ""
+        print(f"Published {outcome['total']} cases{counted} from {sum(outcome['statuses'].values())} forces "
               f"({statuses}) to {outcome['out_dir']}/")
     else:
         print("Publication WITHHELD by the validation gate; the previous dataset is untouched.")

@@ -258,6 +258,7 @@ class RunRecord:
     review_decisions_applied: list[dict] = field(default_factory=list)  # {field, text, code, cases}
     personal_data: list[dict] = field(default_factory=list)  # screening hits (pipeline.privacy)
     outputs: list[str] = field(default_factory=list)
+    unchanged_since: str | None = None     # the run whose result this one reused: no input had changed
 
     def to_dict(self) -> dict:
         return asdict(self)

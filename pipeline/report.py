@@ -175,6 +175,7 @@ def validation_document(run: RunRecord, changes: dict, quarantined: pd.DataFrame
             "run_id": run.run_id, "started_at": run.started_at, "finished_at": run.finished_at,
             "raw_dir": run.raw_dir, "published_dir": run.published_dir, "published": run.published,
             "withheld_reasons": list(run.withheld_reasons), "outputs": list(run.outputs),
+            "unchanged_since": run.unchanged_since,
         },
         "totals": _totals(run),
         "checks": checks_run(run.failures, gate or load_gate()),

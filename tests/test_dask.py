@@ -54,7 +54,7 @@ def runs(prefect_server, tmp_path_factory):
 def test_dask_run_publishes(runs):
     _, thread, dask = runs
     assert dask.returncode == 0, dask.stdout + dask.stderr
-    assert f"Published {thread['cases']} cases from 43 forces" in dask.stdout
+    assert f"Published {thread['total']} cases" in dask.stdout and "from 43 forces" in dask.stdout
 
 
 def test_every_extraction_ran_on_dask_not_from_the_cache(runs):

@@ -1,6 +1,6 @@
 """Incremental runs: a force's extraction is cached on its return's content, and only a changed return is read again;
 its mapping and validation are cached too, until the return, the pipeline's code and data, the review decisions
-or the gate change.
+or the gate change; and a run whose inputs are all unchanged reuses the last run's result whole (no task runs).
 
 Asserted from the run's own record (validation.json ``forces[].extraction``), never from timings. Five forces
 keep the runs short: a CSV return, an XLSX + PDF return with a return.yaml, a PDF, a DOCX and a refusal.
@@ -95,8 +95,10 @@ def test_a_changed_file_at_the_same_path_publishes_its_new_rows_not_stale_ones(c
     assert len(texts) == 28
 
 
-def _task_states(base: Path, gate: Path | None = None) -> dict[str, str]:
-    """'extract-<force>' / 'process-<force>' -> final state name of one run, read back from Prefect's API."""
+def _task_states(base: Path, gate: Path | None = None, expected: int = 2 * len(FORCES),
+                 wait: float = 30) -> tuple[dict, dict[str, str]]:
+    """One run's outcome, and 'extract-<force>' / 'process-<force>' -> final state name of its task runs, read
+    back from Prefect's API (waiting up to ``wait`` seconds for ``expected`` of them)."""
     import flows
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
@@ -105,28 +107,51 @@ def _task_states(base: Path, gate: Path | None = None) -> dict[str, str]:
                                       reports_dir=str(base / "reports"), review_path=None,
                                       gate_path=str(gate) if gate else None, return_state=True)
     flow_run_id = state.state_details.flow_run_id
-    deadline = time.monotonic() + 30  # task runs reach the API as events, written a moment later
+    deadline = time.monotonic() + wait  # task runs reach the API as events, written a moment later
     with get_client(sync_client=True) as client:
         while True:
             runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
             states = {run.name: run.state.name for run in runs
                       if run.name.split("-", 1)[1] in FORCES and run.state and run.state.is_final()}
-            if len(states) == 2 * len(FORCES) or time.monotonic() > deadline:
-                return states
+            if len(states) >= expected or time.monotonic() > deadline:
+                return state.result(), states
             time.sleep(0.5)
 
 
-def test_mapping_and_validation_are_cached_until_their_inputs_change(corpus):
+def test_an_unchanged_rerun_runs_no_task_and_names_the_run_it_reuses(corpus):
+    base, _ = corpus
+    run_flow(base)
+    previous = json.loads((base / "reports" / "latest" / "validation.json").read_text(encoding="utf-8"))
+    before = {name: (base / "published" / name).read_bytes() for name in ("cases.csv", "forces.csv")}
+    outcome, states = _task_states(base, expected=1, wait=5)
+    assert states == {}
+    report = json.loads((Path(outcome["report"]).parent / "validation.json").read_text(encoding="utf-8"))
+    assert report["run"]["unchanged_since"] == (previous["run"]["unchanged_since"] or previous["run"]["run_id"])
+    assert report["run"]["run_id"] != previous["run"]["run_id"]
+    assert {f["force_id"]: f["extraction"] for f in report["forces"] if f["source_files"]} == {
+        force_id: "cached" for force_id in FORCES}
+    assert {name: (base / "published" / name).read_bytes() for name in before} == before
+
+
+def test_a_deleted_publication_is_written_again_by_an_unchanged_rerun(corpus):
+    base, _ = corpus
+    run_flow(base)
+    expected = (base / "published" / "cases.csv").read_bytes()
+    shutil.rmtree(base / "published")
+    outcome, _ = _task_states(base, expected=1, wait=0)
+    assert outcome["unchanged_since"]
+    assert (base / "published" / "cases.csv").read_bytes() == expected
+
+
+def test_mapping_and_validation_run_again_when_the_gate_changes_and_extraction_stays_cached(corpus):
     from tests.conftest import ROOT
 
     base, _ = corpus
-    run_flow(base)
-    unchanged = _task_states(base)
-    assert unchanged == {f"{step}-{force_id}": "Cached" for step in ("extract", "process") for force_id in FORCES}
     gate = base / "gate.yaml"  # the same gate with one more comment: a different gate file to the cache
     gate.write_text((ROOT / "schemas" / "gate.yaml").read_text(encoding="utf-8") + f"# {uuid.uuid4().hex}\n",
                     encoding="utf-8")
-    changed_gate = _task_states(base, gate)
+    outcome, changed_gate = _task_states(base, gate)
+    assert outcome["unchanged_since"] is None
     assert {name: state for name, state in changed_gate.items() if name.startswith("extract-")} == {
         f"extract-{force_id}": "Cached" for force_id in FORCES}
     assert {name: state for name, state in changed_gate.items() if name.startswith("process-")} == {
