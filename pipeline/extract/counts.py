@@ -257,6 +257,23 @@ def _long(grid, **where) -> tuple[list[ExtractedRow], TableSummary] | None:
     return None
 
 
+def _unplaced_columns(summary: TableSummary, *, force_id: str, source_file: str) -> list[Finding]:
+    """Headings of a count table that name nothing we know (the label column of "Offence types" or
+    "Hospital Name / Financial Year"): its labels ride along as categories, and a person is told so."""
+    findings = []
+    for heading in summary.header:
+        if not heading or summary.column_roles.get(heading) or header_role(heading) or _role_of_label(heading) \
+                or is_year_label(heading):
+            continue
+        summary.column_roles[heading] = ""
+        findings.append(Finding("warning", "unknown_column",
+                                f"{source_file}: column '{heading}' ({summary.locator}) of a table of counts was "
+                                f"not understood: its labels are kept with each count as a category, but they "
+                                f"name no outcome or allegation this campaign asks about.", force_id, source_file,
+                                summary.locator, heading))
+    return findings
+
+
 def count_grid(grid, *, force_id: str, source_file: str, sha256: str
                ) -> tuple[list[ExtractedRow], TableSummary | None, list[Finding]] | None:
     """The count rows of a grid that is a count table, or None when it is not one (a case table, a letter)."""
@@ -269,5 +286,6 @@ def count_grid(grid, *, force_id: str, source_file: str, sha256: str
                               f"{source_file}: {grid.where} is a table of counts ({len(rows)} cells), not a row "
                               f"per case; its numbers are published in counts.csv.", force_id, source_file,
                               grid.where)
-            return rows, summary, [finding]
+            return rows, summary, [finding, *_unplaced_columns(summary, force_id=force_id,
+                                                                 source_file=source_file)]
     return None

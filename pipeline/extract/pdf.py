@@ -15,9 +15,10 @@ from pathlib import Path
 import pdfplumber
 from pdfplumber.utils import extract_words as words_of_chars
 
-from pipeline.extract.grid import clean_cell, column_roles, header_score, is_total_row, merge_header_rows
+from pipeline.extract.grid import column_roles, header_score, is_total_row, merge_header_rows
 from pipeline.extract.headers import header_role, normalise_heading
 from pipeline.extract.letter import classify_text
+from pipeline.extract.pdf_tables import CountTable, RuledTable, is_count_table, ruled_tables
 from pipeline.extract.prose import prose_rows  # issue 9: numbered prose answers
 from pipeline.records import ExtractedRow, FileExtraction, Finding, TableSummary
 
@@ -121,12 +122,9 @@ def _is_number_like(text: str) -> bool:
     return bool(re.search(r"\d", text or ""))
 
 
-def _ruled_tables(page) -> list[list[list[str]]]:
-    grids = []
-    for table in page.find_tables():
-        rows = table.extract()
-        grids.append([[clean_cell(c) for c in row] for row in rows])
-    return grids
+def _outside(word: dict, boxes: list[tuple]) -> bool:
+    x, y = (word["x0"] + word["x1"]) / 2, (word["top"] + word["bottom"]) / 2
+    return not any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in boxes)
 
 
 class _Reader:
@@ -134,6 +132,7 @@ class _Reader:
         self.extraction = extraction
         self.hints = hints
         self.current: _Table | None = None
+        self.counting: CountTable | None = None
         self.count = 0
 
     # --- emitting rows ------------------------------------------------------------------------
@@ -162,6 +161,7 @@ class _Reader:
 
     def _start(self, header: list[str], columns: list[float], ruled: bool, page_no: int) -> None:
         self._finish()
+        self._finish_counts()
         self.count += 1
         roles = column_roles(header, self.hints.get("columns"))
         self.current = _Table(self.count, header, roles, columns, ruled, first_page=page_no, last_page=page_no)
@@ -185,9 +185,37 @@ class _Reader:
                                           heading))
         self.current = None
 
+    # --- counts --------------------------------------------------------------------------------
+    def take_count_table(self, page_no: int, index: int, table: RuledTable) -> bool:
+        """Take a ruled count table (numbers by year or category under no case heading), or the rows of a
+        page's first table that continue the count table left open on the page before. A count table stays
+        open over the page break only when no other table follows it on its page."""
+        if index == 0 and self.counting is not None and self.counting.continue_with(table, page_no):
+            return True
+        self._finish_counts()
+        if any(header_score(row) >= 2 for row in table.rows[:5]) or not is_count_table(table.rows):
+            return False
+        self._finish()
+        self.count += 1
+        self.counting = CountTable.start(self.count, table, page_no)
+        return True
+
+    def _finish_counts(self) -> None:
+        if self.counting is None:
+            return
+        e = self.extraction
+        rows, summary, findings = self.counting.read(force_id=e.force_id, source_file=e.source_file,
+                                                     sha256=e.source_sha256)
+        e.rows += rows
+        e.findings += findings
+        if summary is not None:
+            e.tables.append(summary)
+        self.counting = None
+
     # --- ruled ---------------------------------------------------------------------------------
-    def ruled_page(self, page_no: int, grids: list[list[list[str]]]) -> None:
-        for grid in grids:
+    def ruled_page(self, page_no: int, tables: list[RuledTable]) -> None:
+        for index, table in enumerate(tables):
+            grid = table.rows
             start = 0
             scored = [header_score(r) for r in grid[:5]]
             best = max(range(len(scored)), key=lambda i: scored[i]) if scored else 0
@@ -200,7 +228,8 @@ class _Reader:
                     self._start(header, [], True, page_no)
                 start = best + (2 if header != grid[best] else 1)
             elif not (self.current and self.current.ruled and len(grid[0]) == len(self.current.header)):
-                continue   # a ruled box that is not a table of cases
+                self.take_count_table(page_no, index, table)
+                continue   # a table of counts, or a ruled box that is not a table
             for cells in grid[start:]:
                 self._emit(page_no, cells)
 
@@ -302,18 +331,23 @@ def extract_pdf(path: Path, force_id: str, source_file: str, sha256: str, hints:
                 extraction.findings.append(Finding("info", "rotated_page", f"{source_file}: page {page_no} is "
                                                    f"rotated {page.rotation}°; it was read turned back upright.",
                                                    force_id, source_file, f"page {page_no}"))
+                reader._finish_counts()
                 reader.unruled_page(page_no, _lines(words_of_chars(rotated)), _unrotated_rules(page))
                 page.close()
                 continue
-            grids = _ruled_tables(page)
-            if grids and any(header_score(r) >= 2 for g in grids for r in g[:5]) or \
-                    (grids and reader.current is not None and reader.current.ruled):
-                reader.ruled_page(page_no, grids)
+            tables = ruled_tables(page)
+            if any(header_score(r) >= 2 for t in tables for r in t.rows[:5]) or \
+                    (tables and reader.current is not None and reader.current.ruled):
+                reader.ruled_page(page_no, tables)
             else:
+                taken = [t.bbox for i, t in enumerate(tables) if reader.take_count_table(page_no, i, t)]
+                if not tables:
+                    reader._finish_counts()
                 words = page.extract_words(keep_blank_chars=False)
-                reader.unruled_page(page_no, _lines(words))
+                reader.unruled_page(page_no, _lines([w for w in words if _outside(w, taken)]))
             page.close()
     reader._finish()
+    reader._finish_counts()
     text = "\n".join(texts)
     if not extraction.rows:   # issue 9: with no case table, numbered prose answers may be the answer
         extraction.rows += prose_rows([(f"page {n}", t) for n, t in enumerate(texts, 1)],

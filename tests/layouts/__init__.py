@@ -126,10 +126,13 @@ def pdf_ruled_repeated_header_total(folder: Path) -> Layout:
 
 
 def pdf_two_tables(folder: Path) -> Layout:
-    """A ruled case table and, under it, a small table of counts that is not cases."""
+    """A ruled case table and, under it, a small table of counts: its cells are read as counts, never cases."""
     path = folder / "two-tables.pdf"
     _table_pdf(path, CASES[:3], ruled=True, rows_per_page=3, repeat_header=False, second_table=True)
-    return Layout(path, _expected_pdf(CASES[:3], 3))
+    counts = [{"locator": f"page 1, table 2, row {r}, column 2", "year": year, "count": count,
+               "context.grain": "count", "context.column_label": "Complaints received"}
+              for r, (year, count) in enumerate([("2012", "14"), ("2013", "9")], start=1)]
+    return Layout(path, _expected_pdf(CASES[:3], 3) + counts, findings=["count_table"])
 
 
 def _letter_pdf(path: Path, paragraphs: list[str]) -> None:
