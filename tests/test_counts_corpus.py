@@ -38,8 +38,8 @@ def outcomes():
 def _key(row: dict) -> tuple:
     count = "" if pd.isna(row["count"]) or row["count"] == "" else str(row["count"])   # withheld: no number
     return (row["force_id"], row["source_file"], row["locator"], row["grain"], row["question"], row["year"],
-            row["level"], row["outcome_text"], row["outcome_category"], count, row["count_text"],
-            str(row["summary_of_cases"]))
+            row["level"], row["outcome_text"], row["outcome_category"], row["person_type_text"], row["person_type"],
+            count, row["count_text"], str(row["summary_of_cases"]))
 
 
 def test_every_number_of_the_count_returns_is_read_from_its_cell(outcomes):
@@ -75,11 +75,14 @@ def test_prose_forces_have_their_grain_total_and_withheld_part(outcomes, force_i
 
 def test_gwents_numbered_answers_are_published_with_their_sentence_and_paragraph(outcomes):
     counts = outcomes["gwent"].counts
-    got = [(r.question, r.level, r.outcome_text, r.outcome_category,
+    got = [(r.question, r.level, r.person_type_text or r.outcome_text, r.person_type or r.outcome_category,
             None if pd.isna(r["count"]) else int(r["count"]), r.refusal_basis, r.source_locator)
            for _, r in counts.iterrows()]
     assert got == [
         ("1a", "total", "", "", 7, "", "paragraph 9"),
+        ("1a", "breakdown", "police officers", "officer", 3, "", "paragraph 9"),
+        ("1a", "breakdown", "members of police staff", "staff", 3, "", "paragraph 9"),
+        ("1a", "breakdown", "PCSO", "pcso", 1, "", "paragraph 9"),
         ("1b", "withheld", "", "", None, "s40", "paragraph 10"),
         ("1c", "breakdown", "resigned", "resigned_or_retired", 1, "", "paragraph 11"),
         ("1c", "breakdown", "Written Warnings", "written_warning", 2, "", "paragraph 11"),
@@ -87,8 +90,9 @@ def test_gwents_numbered_answers_are_published_with_their_sentence_and_paragraph
         ("1c", "breakdown", "no case to answer", "no_case_to_answer", 1, "", "paragraph 11"),
         ("1c", "breakdown", "no further action", "no_further_action", 1, "", "paragraph 11"),
     ]
-    assert counts["count_text"].tolist()[0] == "7."
-    assert counts["count_text"].tolist()[2:] == 5 * [
+    assert counts["count_text"].tolist()[:4] == 4 * [
+        "7 (three police officers, three members of police staff and one PCSO)."]
+    assert counts["count_text"].tolist()[5:] == 5 * [
         "Of the seven, one resigned, two received Written Warnings, two received Management Advice, one had no "
         "case to answer and one case resulted in no further action."]
     assert set(counts["source_file"]) == {"gwent/Gwent 2014-00127.docx"}

@@ -76,10 +76,11 @@ def test_count_grain_forces_are_published_in_counts_csv_with_their_total(sample_
     # the prose force: its numbered answers, each number with the sentence it was read from and its paragraph
     assert (forces["gwent"]["grain"], forces["gwent"]["cases"], forces["gwent"]["response_status"]) == (
         "prose", "7", "partial")
-    assert [(r["question"], r["level"], r["outcome_category"], r["count"], r["source_locator"])
-            for r in counts if r["force_id"] == "gwent"][:3] == [
-        ("1a", "total", "", "7", "paragraph 9"), ("1b", "withheld", "", "", "paragraph 10"),
-        ("1c", "breakdown", "resigned_or_retired", "1", "paragraph 11")]
+    assert [(r["question"], r["level"], r["person_type"] or r["outcome_category"], r["count"], r["source_locator"])
+            for r in counts if r["force_id"] == "gwent"][:6] == [
+        ("1a", "total", "", "7", "paragraph 9"), ("1a", "breakdown", "officer", "3", "paragraph 9"),
+        ("1a", "breakdown", "staff", "3", "paragraph 9"), ("1a", "breakdown", "pcso", "1", "paragraph 9"),
+        ("1b", "withheld", "", "", "paragraph 10"), ("1c", "breakdown", "resigned_or_retired", "1", "paragraph 11")]
     truth = Counter((r["force_id"], r["locator"], r["outcome_category"], r["count"], r["count_text"])
                     for r in _read_csv(GROUND_TRUTH / "counts.csv"))
     assert Counter((r["force_id"], r["source_locator"], r["outcome_category"], r["count"], r["count_text"])

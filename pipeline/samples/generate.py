@@ -42,8 +42,8 @@ blank rows), CSV exports (Windows-1252, UTF-8 with BOM and `;`) and Word letters
 outcomes as rows and years as columns with "-" for zero and a Total row, or years as columns with a
 "No of Officers" row and count-prefixed outcomes ("1x Written warning, 2x Management advice"). One
 workbook carries, beside its case list, a summary sheet of the same cases (to be checked, never added). One
-Word letter answers in numbered sentences ("1. 7." / "3. Of the seven, one resigned, two received Written
-Warnings, ...") and withholds the nature of each allegation under Section 40(2).
+Word letter answers in numbered sentences ("1. 7 (three police officers, ...)." / "3. Of the seven, one
+resigned, two received Written Warnings, ...") and withholds the nature of each allegation under Section 40(2).
 
 The ground truth (every case's verbatim cell texts, row locator and expected codes; every force's status,
 grain and total; every number of the count tables and prose answers with its cell or paragraph) is in

@@ -122,6 +122,10 @@ def plan() -> dict:
     total = sum(entry.get("cases", 0) for entry in document["forces"].values())
     if quota + fixed != total:
         raise PoolError(f"plan.yaml: outcome_quota ({quota}) + fixed cases ({fixed}) != cases ({total})")
+    for code, words in (document.get("prose_people") or {}).items():
+        if code not in CODES["person_type"] or len(words) != 2:
+            raise PoolError(f"plan.yaml prose_people '{code}': expected a person type code with [one, several]; "
+                            f"got {words!r}")
     for code, clauses in (document.get("prose_outcomes") or {}).items():
         if code not in CODES["outcome"]:
             raise PoolError(f"plan.yaml prose_outcomes '{code}': not one of {CODES['outcome']}")

@@ -1,7 +1,7 @@
 """A return that answers in numbered prose, not a table (issue 9): the force's drawn cases are counted and
 written as sentences echoing the request's question numbers, as Northumbria answered 593/20:
 
-    1. 7.
+    1. 7 (three police officers, three members of police staff and one PCSO).
     2. We shall not be offering a response to this point ... Section 40 (2) - Personal Information.
     3. Of the seven, one resigned, two received Written Warnings, ... and one case resulted in no further action.
 
@@ -43,6 +43,20 @@ def _clause(code: str, n: int) -> tuple[str, str]:
     return _LABEL.sub(r"\1", template).format(n=_number(n)), label
 
 
+def _listed(clauses: list[str]) -> str:
+    return clauses[0] if len(clauses) == 1 else f"{', '.join(clauses[:-1])} and {clauses[-1]}"
+
+
+def total_sentence(cases: Sequence[SampleCase]) -> tuple[str, list[tuple[int, str, str]]]:
+    """"7 (three police officers, three members of police staff and one PCSO)." and its (count, who, code)
+    groups, person types in the order of plan.yaml ``person_weights``."""
+    counted = Counter(c.person_type.code for c in cases)
+    wordings = plan()["prose_people"]
+    groups = [(counted[code], wordings[code][0 if counted[code] == 1 else 1], code)
+              for code in plan()["person_weights"] if counted[code]]
+    return f"{len(cases)} ({_listed([f'{_number(n)} {who}' for n, who, _ in groups])}).", groups
+
+
 def outcome_sentence(cases: Sequence[SampleCase]) -> tuple[str, list[tuple[int, str, str]]]:
     """"Of the seven, one resigned, ... and one case resulted in no further action." and its (count, label,
     code) items, outcomes in the order of plan.yaml ``count_labels``."""
@@ -53,8 +67,7 @@ def outcome_sentence(cases: Sequence[SampleCase]) -> tuple[str, list[tuple[int, 
             clause, label = _clause(code, counted[code])
             clauses.append(clause)
             items.append((counted[code], label, code))
-    listed = clauses[0] if len(clauses) == 1 else f"{', '.join(clauses[:-1])} and {clauses[-1]}"
-    return f"Of the {_number(len(cases))}, {listed}.", items
+    return f"Of the {_number(len(cases))}, {_listed(clauses)}.", items
 
 
 def write_docx_prose(force_id: str, entry: dict, cases: list[SampleCase], path: Path,
@@ -62,17 +75,19 @@ def write_docx_prose(force_id: str, entry: dict, cases: list[SampleCase], path: 
     """The letter: ``before``, the three numbered answers (the second withholding the nature of each
     allegation with ``withheld``), ``after``. Returns the truth of every number, answer by answer."""
     source_file = f"{force_id}/{path.name}"
-    total = f"{len(cases)}."
+    total, groups = total_sentence(cases)
     outcomes, items = outcome_sentence(cases)
     answers = [("1a", total), ("1b", withheld), ("1c", outcomes)]
     first = len(before) + 1
     write_docx_letter(path, [*before, *(f"{n}. {text}" for n, (_, text) in enumerate(answers, 1)), *after])
 
-    def truth(index: int, level: str, count: int | None, label: str = "", code: str = "") -> CountTruth:
+    def truth(index: int, level: str, count: int | None, label: str = "", code: str = "", **who) -> CountTruth:
         question, text = answers[index]
         return CountTruth(force_id=force_id, source_file=source_file, locator=f"paragraph {first + index}",
                           year="", level=level, outcome_text=label, outcome_category=code, count=count,
-                          count_text=text, grain="prose", question=question)
+                          count_text=text, grain="prose", question=question, **who)
 
-    return [truth(0, "total", len(cases)), truth(1, "withheld", None),
+    return [truth(0, "total", len(cases)),
+            *(truth(0, "breakdown", n, person_type_text=who, person_type=code) for n, who, code in groups),
+            truth(1, "withheld", None),
             *(truth(2, "breakdown", n, label, code) for n, label, code in items)]

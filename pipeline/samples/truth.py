@@ -62,6 +62,8 @@ class CountTruth:
     summary_of_cases: bool = False   # a summary beside the force's case list: checked, never added
     grain: str = "count"      # count | prose
     question: str = ""        # the request's question a prose answer answers ("1a")
+    person_type_text: str = ""   # who a breakdown counts ("members of police staff"), as written
+    person_type: str = ""
 
 
 @dataclass
