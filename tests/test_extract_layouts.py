@@ -130,3 +130,16 @@ def test_skip_hint_reads_nothing(tmp_path):
     extraction = extract_file(layout.path, "test-force", "x.csv", {"skip": True})
     assert (extraction.rows, extraction.hints_used) == ([], ["skip"])
     assert len(extraction.source_sha256) == 64
+
+
+@pytest.mark.parametrize(("text", "furniture"), [
+    ("Page 2", True), ("Page 2 of 3", True), ("2 of 3", True), ("- 2 -", True), ("– 12 –", True),
+    ("OFFICIAL", True), ("OFFICIAL-SENSITIVE", True), ("Official Sensitive", True), ("NOT PROTECTIVELY MARKED", True),
+    ("Our ref: FOI 123/14", True), ("Your Reference: 2014/0123", True),
+    ("2012", False), ("Written warning", False), ("Official warning given", False), ("2 officers", False),
+    ("Reference to a colleague on Facebook", False), ("Page 2 of the policy was breached", False),
+])
+def test_page_numbers_markings_and_reference_lines_are_page_furniture(text, furniture):
+    from pipeline.extract.furniture import is_furniture_text
+
+    assert is_furniture_text(text) is furniture

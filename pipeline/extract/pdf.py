@@ -15,6 +15,7 @@ from pathlib import Path
 import pdfplumber
 from pdfplumber.utils import extract_words as words_of_chars
 
+from pipeline.extract.furniture import is_furniture_line, outside, running_furniture
 from pipeline.extract.grid import column_roles, header_score, is_total_row, merge_header_rows
 from pipeline.extract.headers import header_role, normalise_heading
 from pipeline.extract.letter import classify_text
@@ -22,7 +23,6 @@ from pipeline.extract.pdf_tables import CountTable, RuledTable, is_count_table, 
 from pipeline.extract.prose import prose_rows  # issue 9: numbered prose answers
 from pipeline.records import ExtractedRow, FileExtraction, Finding, TableSummary
 
-_PAGE_FOOTER = re.compile(r"^\s*page\s+\d+(\s+of\s+\d+)?\s*$", re.IGNORECASE)
 _LINE_TOLERANCE = 3.0     # words whose tops differ by less than this are on one line (points)
 _CELL_GAP = 9.0           # a wider gap between words of a header line starts a new header cell
 _WRAP_GAP = 0.8           # lines closer than this many text heights are one wrapped row
@@ -120,11 +120,6 @@ def _same_columns(a: list[float], b: list[float], tolerance: float = 3.0) -> boo
 
 def _is_number_like(text: str) -> bool:
     return bool(re.search(r"\d", text or ""))
-
-
-def _outside(word: dict, boxes: list[tuple]) -> bool:
-    x, y = (word["x0"] + word["x1"]) / 2, (word["top"] + word["bottom"]) / 2
-    return not any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in boxes)
 
 
 class _Reader:
@@ -241,8 +236,7 @@ class _Reader:
         in_header = False
         previous_bottom = None
         for line in lines:
-            text = " ".join(w["text"] for w in line)
-            if _PAGE_FOOTER.match(text):
+            if is_furniture_line(line):
                 continue
             top = min(w["top"] for w in line)
             bottom = max(w["bottom"] for w in line)
@@ -318,6 +312,7 @@ def extract_pdf(path: Path, force_id: str, source_file: str, sha256: str, hints:
     texts = []
     scanned_pages = []     # pages that are an image with no text layer
     wanted = set(hints.get("pages") or [])
+    furniture: dict[int, list] | None = None      # running heads and feet, found when a page is read unruled
     with pdfplumber.open(path) as pdf:
         for page_no, page in enumerate(pdf.pages, start=1):
             if wanted and page_no not in wanted:
@@ -343,8 +338,11 @@ def extract_pdf(path: Path, force_id: str, source_file: str, sha256: str, hints:
                 taken = [t.bbox for i, t in enumerate(tables) if reader.take_count_table(page_no, i, t)]
                 if not tables:
                     reader._finish_counts()
+                if furniture is None:
+                    furniture = running_furniture(pdf.pages)
+                boxes = taken + furniture.get(page_no, [])
                 words = page.extract_words(keep_blank_chars=False)
-                reader.unruled_page(page_no, _lines([w for w in words if _outside(w, taken)]))
+                reader.unruled_page(page_no, _lines([w for w in words if outside(w, boxes)]))
             page.close()
     reader._finish()
     reader._finish_counts()

@@ -14,6 +14,7 @@ import csv
 import datetime as dt
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,14 +62,18 @@ def _letter_lines(pdf: FPDF, paragraphs: list[str], width: float = 500) -> None:
 
 
 def _table_pdf(path: Path, cases, *, ruled: bool, rows_per_page: int, repeat_header: bool,
-               total_row: bool = False, footer: bool = True, second_table: bool = False) -> None:
-    """A table drawn row by row; long cells wrap inside their column (multi_cell)."""
+               total_row: bool = False, footer: bool = True, second_table: bool = False,
+               furniture: Callable[[FPDF, int, int], None] | None = None) -> None:
+    """A table drawn row by row; long cells wrap inside their column (multi_cell). ``furniture(pdf, page,
+    pages)`` draws a page's running heads and feet."""
     widths = (50, 100, 230, 120)
     pdf = _pdf()
     pages = [cases[i:i + rows_per_page] for i in range(0, len(cases), rows_per_page)]
     for number, chunk in enumerate(pages, start=1):
         pdf.add_page()
-        pdf.set_xy(45, 40)
+        if furniture is not None:
+            furniture(pdf, number, len(pages))
+        pdf.set_xy(45, 40 if furniture is None else 90)
         if number == 1:
             _letter_lines(pdf, ["Freedom of Information Request Reference No: 2014/0123",
                                 "Please find the information you requested below."])
@@ -133,6 +138,28 @@ def pdf_two_tables(folder: Path) -> Layout:
                "context.grain": "count", "context.column_label": "Complaints received"}
               for r, (year, count) in enumerate([("2012", "14"), ("2013", "9")], start=1)]
     return Layout(path, _expected_pdf(CASES[:3], 3) + counts, findings=["count_table"])
+
+
+def _running_heads_and_feet(pdf: FPDF, number: int, pages: int) -> None:
+    """What forces print on every page: a protective marking, the force's name and the reference at the top,
+    a page number in one of several styles and the marking again at the foot."""
+    marking = "OFFICIAL-SENSITIVE" if number == pages else "OFFICIAL"
+    for x, y, text in ((270, 14, marking), (45, 34, "West Loamshire Police"), (400, 34, "Our ref: FOI 123/14"),
+                       (45, 48, "West Loamshire Police"),
+                       (280, 790, {1: "- 1 -", 2: f"2 of {pages}"}.get(number, f"Page {number}")),
+                       (270, 808, marking)):
+        pdf.set_xy(x, y)
+        pdf.cell(150, 12, text)
+
+
+def pdf_page_furniture(folder: Path) -> Layout:
+    """Unruled table over three pages under running heads and feet that are not rows: 'OFFICIAL' and
+    'OFFICIAL-SENSITIVE' markings, the force's name (twice: beside the reference and on a line of its own),
+    'Our ref: FOI 123/14', and page numbers '- 1 -', '2 of 3', 'Page 3'."""
+    path = folder / "page-furniture.pdf"
+    _table_pdf(path, CASES, ruled=False, rows_per_page=2, repeat_header=False, footer=False,
+               furniture=_running_heads_and_feet)
+    return Layout(path, _expected_pdf(CASES, 2))
 
 
 def _letter_pdf(path: Path, paragraphs: list[str]) -> None:
@@ -382,7 +409,8 @@ def docx_not_held(folder: Path) -> Layout:
     return Layout(path, kind="not_held")
 
 
-TABLE_LAYOUTS = [pdf_unruled_flowing, pdf_ruled_repeated_header_total, pdf_two_tables, pdf_rotated_90,
+TABLE_LAYOUTS = [pdf_unruled_flowing, pdf_ruled_repeated_header_total, pdf_two_tables, pdf_page_furniture,
+                 pdf_rotated_90,
                  pdf_rotated_270, xlsx_two_row_merged_header,
                  xlsx_sheet_per_year, xlsx_dates_and_formulas, csv_cp1252_semicolon, csv_bom_tab,
                  docx_table_in_letter]
