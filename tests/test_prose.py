@@ -184,3 +184,27 @@ def test_the_person_type_breakdown_of_a_prose_total_is_published_beside_it(tmp_p
         ("1c", "breakdown", "", "", "dismissed", 1),
     ]
     assert (outcome.summary.grain, outcome.summary.cases) == ("prose", 7)
+
+
+def test_numbered_lines_that_answer_no_question_of_the_request_are_not_counted(tmp_path):
+    folder = tmp_path / "kent"
+    folder.mkdir()
+    _docx(folder / "answer.docx", [
+        "1. 60+ hours 0 1 0 16 0 31",              # a form's row of numbers, not an answer to 1a
+        "15. Total 42 15 0 30 42 45 Total number of libraries 42",
+        "16. Libraries permanently closed during 2016-17 0 46",
+    ])
+    outcome = _process(folder, "kent")
+    assert outcome.counts.empty
+    assert (outcome.summary.grain, outcome.summary.cases) == ("", None)
+
+
+def test_an_answer_to_a_question_the_campaign_did_not_ask_is_not_counted_but_its_refusal_is_kept(tmp_path):
+    folder = tmp_path / "kent"
+    folder.mkdir()
+    _docx(folder / "answer.docx", ["1. 3.", "4. 12 policies were reviewed.",
+                                   "6 & 7 We shall not be offering a response to these points. Section 40 (2)."])
+    outcome = _process(folder, "kent")
+    assert [(r.question, r.level, r.refusal_basis) for _, r in outcome.counts.iterrows()] == [
+        ("1a", "total", ""), ("6;7", "withheld", "s40")]
+    assert (outcome.summary.cases, outcome.summary.response_status) == (3, "partial")

@@ -172,16 +172,29 @@ def numbered_answers(blocks: list[tuple[str, str]]) -> list[tuple[str, str, str]
     return [(locator, label, text) for locator, label, text in answers]
 
 
+def is_number_row(text: str) -> bool:
+    """A line that is mostly numbers: a table row printed as text, not a sentence answering a question."""
+    words = text.split()
+    numbers = [w for w in words if re.fullmatch(r"[(\[]?[\d,.]*\d[\d,.%+]*[)\]]?", w)]
+    return len(numbers) >= phrases()["number_row_min"] and len(numbers) >= phrases()["number_row_share"] * len(words)
+
+
 def prose_rows(blocks: list[tuple[str, str]], *, force_id: str, source_file: str, sha256: str,
                questions: dict[str, str] | None = None) -> list[ExtractedRow]:
-    """The numbered answers of a letter as rows, or [] when none of them gives a number."""
+    """The numbered answers of a letter as rows, or [] when none of them gives a number.
+
+    Only answers to the request's questions are counted: a numbered line matching none of them (a form's
+    box 15, a question the campaign did not ask) is kept only when it withholds its part, for the sections it
+    cites. A line of numbers is never an answer."""
     questions = questions if questions is not None else _questions()
     rows, counted = [], False
     for locator, label, text in numbered_answers(blocks):
-        if is_echo(text, questions):
+        if is_echo(text, questions) or is_number_row(text):
             continue
         question = match_question(label, text, questions)
         numbers = answer_numbers(text, question)
+        if not question and not numbers.withheld:
+            continue
         counted = counted or numbers.total is not None or bool(numbers.items)
         row = ExtractedRow(force_id, source_file, sha256, locator, raw_text=text)
         row.context.update({"grain": "prose", "question": question or normalise_label(label),
