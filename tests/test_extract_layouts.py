@@ -3,6 +3,9 @@ comes back with its verbatim cells and its locator, and nothing else comes back 
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 from layouts import LETTER_LAYOUTS, TABLE_LAYOUTS, Layout
 
@@ -143,3 +146,49 @@ def test_page_numbers_markings_and_reference_lines_are_page_furniture(text, furn
     from pipeline.extract.furniture import is_furniture_text
 
     assert is_furniture_text(text) is furniture
+
+
+FIXTURES = Path(__file__).with_name("fixtures")
+
+
+def test_a_real_excel_97_workbook_is_read_with_its_dates_title_block_and_hidden_sheet(tmp_path):
+    """tests/fixtures/cases-97.xls is a BIFF8 workbook written by xlwt (tests/fixtures/make_legacy_fixtures.py)."""
+    path = tmp_path / "cases.xls"
+    shutil.copy(FIXTURES / "cases-97.xls", path)
+    extraction = extract_file(path, "test-force", "test-force/cases.xls")
+    assert (extraction.kind, extraction.file_format) == ("table", "xls")
+    assert [(row.locator, row.cells) for row in extraction.rows] == [
+        ("'Cases 2012-2014'!A5:D5", {"date": "2012-03-14", "rank": "PC", "outcome": "Final written warning",
+                                     "breach": "Posted a photograph of a prisoner on Facebook"}),
+        ("'Cases 2012-2014'!A6:D6", {"date": "2013-11-02", "rank": "PCSO", "outcome": "Management advice",
+                                     "breach": "Offensive comments about a colleague on Twitter"}),
+        ("'Cases 2012-2014'!A7:D7", {"date": "2014-01-27", "rank": "Police Staff", "outcome": "Dismissed",
+                                     "breach": "Disclosed details of an investigation on WhatsApp"})]
+    assert extraction.rows[0].cell_locators["breach"] == "'Cases 2012-2014'!C5"
+    assert [(f.code, f.value) for f in extraction.findings] == [
+        ("totals_row_skipped", "Total |  | 3 | "), ("hidden_sheet_skipped", "")]
+
+
+def test_a_real_word_97_letter_is_refused_naming_the_format_and_what_to_do(tmp_path):
+    """tests/fixtures/letter-97.doc was saved by LibreOffice as 'MS Word 97' (tests/fixtures/make_legacy_fixtures.py)."""
+    path = tmp_path / "letter.doc"
+    shutil.copy(FIXTURES / "letter-97.doc", path)
+    extraction = extract_file(path, "test-force", "test-force/letter.doc")
+    assert (extraction.kind, extraction.rows) == ("unknown", [])
+    assert [(f.severity, f.code, f.message) for f in extraction.findings] == [
+        ("error", "unsupported_format",
+         "test-force: test-force/letter.doc is a Word 97-2003 document (.doc); open it in Word or LibreOffice, save "
+         "it as .docx next to it in raw/test-force/ and skip the .doc in return.yaml "
+         "(files: {letter.doc: {skip: true}}).")]
+
+
+def test_the_guard_reads_a_real_xls_and_refuses_a_real_doc_as_error_findings(tmp_path):
+    from pipeline.guard import guarded_extract
+
+    shutil.copy(FIXTURES / "cases-97.xls", tmp_path / "cases.xls")
+    shutil.copy(FIXTURES / "letter-97.doc", tmp_path / "letter.doc")
+    workbook = guarded_extract(tmp_path / "cases.xls", "test-force", "test-force/cases.xls", {}, extract_file)
+    letter = guarded_extract(tmp_path / "letter.doc", "test-force", "test-force/letter.doc", {}, extract_file)
+    assert (workbook.kind, len(workbook.rows)) == ("table", 3)
+    assert [(f.severity, f.code) for f in letter.findings] == [("error", "unsupported_format")]
+    assert "old Word document (DOC)" in letter.findings[0].message
