@@ -59,7 +59,9 @@ def is_furniture_line(line: list[dict]) -> bool:
         all(is_furniture_text(" ".join(w["text"] for w in part)) for part in parts)
 
 
-def _band_lines(page) -> list[list[dict]]:
+def band_lines(page) -> list[tuple[str, Box, bool]]:
+    """The lines in a page's top and bottom margin bands as (text, box, furniture by its words), leaving out
+    any line naming a column role (a repeated table header is never furniture)."""
     settings = _settings()
     height, width = page.height, page.width
     words = []
@@ -71,7 +73,12 @@ def _band_lines(page) -> list[list[dict]]:
             lines[-1].append(word)
         else:
             lines.append([word])
-    return [sorted(line, key=lambda w: w["x0"]) for line in lines]
+    found = []
+    for line in (sorted(line, key=lambda w: w["x0"]) for line in lines):
+        if any(header_role(" ".join(w["text"] for w in part)) for part in line_parts(line)):
+            continue
+        found.append((_plain(" ".join(w["text"] for w in line)), _box(line), is_furniture_line(line)))
+    return found
 
 
 def _box(words: list[dict]) -> Box:
@@ -79,30 +86,14 @@ def _box(words: list[dict]) -> Box:
             max(w["x1"] for w in words), max(w["bottom"] for w in words))
 
 
-def running_furniture(pages) -> dict[int, list[Box]]:
-    """Boxes of the running heads and feet of each page (1-based page number -> boxes): whole lines in a
-    page's margin bands that stand at the same height with the same text on at least `min_pages` pages, or
-    that are furniture by their words. A line naming a column role (a repeated table header) never is."""
-    band_lines: dict[int, list[tuple[str, Box, bool]]] = {}
-    seen: dict[str, list[tuple[int, float]]] = {}
-    for page_no, page in enumerate(pages, start=1):
-        found = []
-        for line in _band_lines(page):
-            text = _plain(" ".join(w["text"] for w in line))
-            if any(header_role(" ".join(w["text"] for w in part)) for part in line_parts(line)):
-                continue
-            box = _box(line)
-            found.append((text, box, is_furniture_line(line)))
-            seen.setdefault(text, []).append((page_no, box[1]))
-        band_lines[page_no] = found
-        page.close()      # bounded memory on a long return; the page is parsed again when it is read
-    needed = _settings()["min_pages"]
-
+def furniture_boxes(lines: list[tuple[str, Box, bool]], neighbours: list[list[tuple[str, Box, bool]]]) -> list[Box]:
+    """Boxes of a page's running heads and feet: band lines that are furniture by their words, or that stand
+    with the same text at the same height on the page before or after (a letterhead printed on every page)."""
     def repeated(text: str, top: float) -> bool:
-        return len({page for page, other in seen[text] if abs(other - top) <= _LINE_TOLERANCE}) >= needed
+        return any(other == text and abs(box[1] - top) <= _LINE_TOLERANCE
+                   for page in neighbours for other, box, _ in page)
 
-    return {page_no: [box for text, box, by_words in lines if by_words or repeated(text, box[1])]
-            for page_no, lines in band_lines.items()}
+    return [box for text, box, by_words in lines if by_words or repeated(text, box[1])]
 
 
 def outside(word: dict, boxes: list[Box]) -> bool:

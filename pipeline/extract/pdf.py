@@ -15,7 +15,7 @@ from pathlib import Path
 import pdfplumber
 from pdfplumber.utils import extract_words as words_of_chars
 
-from pipeline.extract.furniture import is_furniture_line, outside, running_furniture
+from pipeline.extract.furniture import band_lines, furniture_boxes, is_furniture_line, outside
 from pipeline.extract.grid import column_roles, header_score, is_total_row, merge_header_rows
 from pipeline.extract.headers import header_role, normalise_heading
 from pipeline.extract.letter import classify_text
@@ -312,8 +312,15 @@ def extract_pdf(path: Path, force_id: str, source_file: str, sha256: str, hints:
     texts = []
     scanned_pages = []     # pages that are an image with no text layer
     wanted = set(hints.get("pages") or [])
-    furniture: dict[int, list] | None = None      # running heads and feet, found when a page is read unruled
+    bands: dict[int, list] = {}    # lines in each page's margins, for running heads and feet (unruled pages)
     with pdfplumber.open(path) as pdf:
+
+        def margins(number: int) -> list:
+            # The next page is parsed here and read next, from the same parse.
+            if number not in bands:
+                bands[number] = band_lines(pdf.pages[number - 1])
+            return bands[number]
+
         for page_no, page in enumerate(pdf.pages, start=1):
             if wanted and page_no not in wanted:
                 continue
@@ -338,9 +345,8 @@ def extract_pdf(path: Path, force_id: str, source_file: str, sha256: str, hints:
                 taken = [t.bbox for i, t in enumerate(tables) if reader.take_count_table(page_no, i, t)]
                 if not tables:
                     reader._finish_counts()
-                if furniture is None:
-                    furniture = running_furniture(pdf.pages)
-                boxes = taken + furniture.get(page_no, [])
+                neighbours = [margins(n) for n in (page_no - 1, page_no + 1) if 1 <= n <= len(pdf.pages)]
+                boxes = taken + furniture_boxes(margins(page_no), neighbours)
                 words = page.extract_words(keep_blank_chars=False)
                 reader.unruled_page(page_no, _lines([w for w in words if outside(w, boxes)]))
             page.close()
