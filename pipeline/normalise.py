@@ -65,16 +65,25 @@ def normalise_rows(rows: Iterable[ExtractedRow], vocabulary) -> pd.DataFrame:
         "platform": vocabulary.map_many("platform", texts["platform"]),
     }
 
+    platform_in: dict[str, str] = {}      # distinct texts repeat: each searched once per return
+    standards_in: dict[str, list[str]] = {}
+    years: dict[str, str] = {}
+
+    def year(text: str) -> str:
+        if text not in years:
+            years[text] = year_of(text)
+        return years[text]
+
     records = []
-    for row in rows:
+    for i, row in enumerate(rows):
         force = force_by_id(row.force_id)
-        breach_text = _text(row, "breach")
-        outcome_text = _text(row, "outcome")
-        rank_text = _text(row, "rank")
-        person_text = _text(row, "person_type")
-        platform_text = _text(row, "platform")
+        breach_text = texts["breach"][i]
+        outcome_text = texts["outcome"][i]
+        rank_text = texts["rank"][i]
+        person_text = texts["person_type"][i]
+        platform_text = texts["platform"][i]
         date_text = _text(row, "date")
-        year = year_of(_text(row, "year")) or year_of(date_text) or year_of(row.context.get("year", ""))
+        year_text = year(_text(row, "year")) or year(date_text) or year(row.context.get("year", ""))
 
         person = mapped["person_type"][person_text]
         if person.code in ("unmapped", "not_stated") and rank_text:
@@ -84,15 +93,20 @@ def normalise_rows(rows: Iterable[ExtractedRow], vocabulary) -> pd.DataFrame:
         if platform_text:
             platform = mapped["platform"][platform_text].code
         else:
-            platform = vocabulary.platform_in(breach_text) or "not_stated"
-        standards = vocabulary.standards_in(" ".join([breach_text, _text(row, "standards")]))
+            if breach_text not in platform_in:
+                platform_in[breach_text] = vocabulary.platform_in(breach_text) or "not_stated"
+            platform = platform_in[breach_text]
+        standards_text = " ".join([breach_text, _text(row, "standards")])
+        if standards_text not in standards_in:
+            standards_in[standards_text] = vocabulary.standards_in(standards_text)
+        standards = standards_in[standards_text]
         breach = mapped["breach"][breach_text]
         outcome = mapped["outcome"][outcome_text]
         records.append({
             "record_id": record_id(row),
             "force_id": row.force_id,
             "force_name": force.force_name,
-            "year": year,
+            "year": year_text,
             "date_text": date_text,
             "person_type": person.code,
             "person_type_text": person_text,

@@ -112,13 +112,17 @@ def screen_cases(cases: pd.DataFrame, text_columns: tuple[str, ...] = TEXT_COLUM
     cleared = set(publish_reviewed) | rules.reviewed_record_ids
     screened = cases.copy()
     report = []
+    hits_of: dict[str, list[PersonalDataHit]] = {}   # returns repeat their wordings: each screened once
     for column in (name for name in text_columns if name in cases.columns):
-        for index, value in cases[column].items():
+        for position, value in enumerate(cases[column].tolist()):
             if not isinstance(value, str) or not value:
                 continue
-            hits = screen_text(value, rules)
+            hits = hits_of.get(value)
+            if hits is None:
+                hits = hits_of[value] = screen_text(value, rules)
             if not hits:
                 continue
+            index = cases.index[position]
             row = cases.loc[index]
             record_id = str(row.get("record_id", ""))
             publish = rules.publish_after_review or record_id in cleared

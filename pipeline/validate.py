@@ -106,11 +106,24 @@ class _Blank(dict):
         return "?"
 
 
+@lru_cache(maxsize=256)
+def _template_fields(template: str) -> tuple[str, ...] | None:
+    """The names a message template uses (``None`` when it does not parse: the template is shown as is)."""
+    try:
+        return tuple({name.split(".", 1)[0].split("[", 1)[0]
+                      for _, name, _, _ in string.Formatter().parse(template) if name})
+    except ValueError:
+        return None
+
+
 def _message(template: str, fields: dict) -> str:
-    fields = _Blank({k: _text(v) for k, v in fields.items()})
+    names = _template_fields(template)
+    if names is None:
+        return template
+    fields = _Blank({k: _text(fields[k]) for k in names if k in fields})
     try:
         return string.Formatter().vformat(template, (), fields)
-    except (ValueError, IndexError, AttributeError):
+    except (ValueError, IndexError, AttributeError, KeyError):
         return template
 
 
@@ -133,21 +146,30 @@ def _run(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> list[dict]:
 
 
 def _failure_rows(cases: pd.DataFrame) -> list[dict]:
-    rows, blamed = [], {}
-    for case in cases.to_dict("records"):
-        index = case.get("index")
-        index = None if index is None or (isinstance(index, float) and pd.isna(index)) else index
-        check = _check_name(case.get("check"))
-        column = "" if case.get("column") is None else str(case["column"])
-        value = case.get("failure_case")
-        if check in ROW_CHECK_COLUMNS and index is not None:
-            # a row check is reported once per column of the failing row: keep the cell it blames
-            entry = blamed.setdefault((check, index), {"index": index, "column": ROW_CHECK_COLUMNS[check],
-                                                       "check": check, "value": ""})
-            if column == entry["column"]:
-                entry["value"] = value
-            continue
-        rows.append({"index": index, "column": column, "check": check, "value": value})
+    rows, blamed, names = [], {}, {}
+    # Column by column (``tolist``): to_dict("records") walks Arrow-backed strings cell by cell. A row check
+    # comes back once per column of each failing row (~24 entries a row): this loop stays cheap per entry.
+    columns = [cases[name].tolist() if name in cases else [None] * len(cases)
+               for name in ("index", "check", "column", "failure_case")]
+    for index, raw_check, column, value in zip(*columns):
+        check = names.get(raw_check)
+        if check is None:
+            check = names[raw_check] = _check_name(raw_check)
+        if index is None or (isinstance(index, float) and index != index):
+            index = None
+        else:
+            blamed_column = ROW_CHECK_COLUMNS.get(check)
+            if blamed_column is not None:
+                # a row check is reported once per column of the failing row: keep the cell it blames
+                entry = blamed.get((check, index))
+                if entry is None:
+                    entry = blamed[(check, index)] = {"index": index, "column": blamed_column, "check": check,
+                                                      "value": ""}
+                if column == blamed_column:
+                    entry["value"] = value
+                continue
+        rows.append({"index": index, "column": "" if column is None else str(column), "check": check,
+                     "value": value})
     return rows + list(blamed.values())
 
 
@@ -167,6 +189,27 @@ def _action(gate: Gate, check: str, stage: str, *, can_quarantine: bool) -> str:
     return "withhold" if action == "quarantine" and not can_quarantine else action
 
 
+class _Rows:
+    """A frame's rows by index label as dicts, its columns read once on the first failure: a ``.loc`` per
+    failure cost ~0.5 ms, minutes for a corpus that repeats its cases."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self._frame = frame
+        self._cells: dict[str, list] | None = None
+        self._at: dict = {}
+
+    def __call__(self, index) -> dict:
+        if index is None:
+            return {}
+        if self._cells is None:
+            self._cells = {column: self._frame[column].tolist() for column in self._frame.columns}
+            self._at = {}
+            for position, label in enumerate(self._frame.index):
+                self._at.setdefault(label, position)
+        at = self._at.get(index)
+        return {} if at is None else {column: values[at] for column, values in self._cells.items()}
+
+
 # --- the stages ----------------------------------------------------------------------------------------
 
 def validate_extracted(rows: list[ExtractedRow], force_id: str, *, gate: Gate | None = None) -> list[Failure]:
@@ -176,8 +219,9 @@ def validate_extracted(rows: list[ExtractedRow], force_id: str, *, gate: Gate | 
     gate = gate or load_gate()
     frame = rows_frame(rows)
     failures = []
+    row_at = _Rows(frame)
     for item in _run(extracted_schema(force_id), frame):
-        row = frame.loc[item["index"]].to_dict() if item["index"] is not None else {}
+        row = row_at(item["index"])
         rule = gate.rule(item["check"], "extracted")
         fields = {**row, "check": item["check"], "column": item["column"], "value": _text(item["value"]),
                   "folder": force_id}
@@ -225,9 +269,10 @@ def validate_cases(cases: pd.DataFrame, *, allowed_codes: dict[str, tuple[str, .
     force_ids = tuple(f.force_id for f in all_forces())
     failures: list[Failure] = []
     held: dict[int, list[Failure]] = {}
+    row_at = _Rows(frame)
     for item in _run(case_schema(allowed_codes, periods, force_ids), frame):
         index = item["index"]
-        row = frame.loc[index].to_dict() if index is not None else {}
+        row = row_at(index)
         force_id = row.get("force_id", "")
         start, end = periods.get(force_id, ("", ""))
         value = _text(item["value"])
@@ -282,8 +327,9 @@ def validate_consolidated(cases: pd.DataFrame, forces: pd.DataFrame, *, gate: Ga
     failures: list[Failure] = []
 
     listed = tuple(forces["force_id"]) if "force_id" in forces else ()
+    row_at = _Rows(cases)
     for item in _run(consolidated_schema(listed), cases):
-        row = cases.loc[item["index"]].to_dict() if item["index"] is not None else {}
+        row = row_at(item["index"])
         value = _text(item["value"])
         fields = {**row, "check": item["check"], "column": item["column"], "value": value}
         failures.append(Failure(
