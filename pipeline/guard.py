@@ -577,4 +577,16 @@ def _guarded_extract(path: Path, force_id: str, source_file: str, hints: dict | 
     return outcome
 
 
+def _warm_fork_server() -> None:
+    """In the fork server only: import the extractors and load their data once for every child to inherit."""
+    if sys.argv == ["-c"] and "multiprocessing.forkserver" in sys.modules:
+        try:
+            from pipeline.extract import warm
+
+            warm()
+        except Exception:  # noqa: BLE001, S110 - then each child loads them itself, as without this
+            pass
+
+
 _import_main_in_fork_server()
+_warm_fork_server()
