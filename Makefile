@@ -11,7 +11,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: run test lint bench clean sample-corpus
+.PHONY: run test lint bench bench-flow clean sample-corpus
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/vocabulary_bench.py
+
+# The flow on the 100,000-case scale corpus: cold, unchanged, one changed, Dask, floor (~15-20 min).
+bench-flow: $(STAMP)
+	$(BIN)/python bench/flow_bench.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check pipeline schemas tests bench flows.py

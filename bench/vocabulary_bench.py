@@ -29,9 +29,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz, process  # noqa: E402
 
-from pipeline.vocabulary import FIELDS, Vocabulary
+from pipeline.vocabulary import FIELDS, Vocabulary  # noqa: E402
 
 DEV = ROOT.parent / "shared" / "phrases" / "dev.tsv"
 WORDINGS = ROOT / "pipeline" / "samples" / "wordings.yaml"
