@@ -265,6 +265,8 @@ def _status_line(by_status: dict) -> str:
 def summary_lines(document: dict) -> list[str]:
     run, totals, changes = document["run"], document["totals"], document["changes"]
     lines = [f"Run {run['run_id']} ({run['started_at']} to {run['finished_at']})"]
+    if run.get("unchanged_since"):
+        lines.append(f"Unchanged since run {run['unchanged_since']}: its result was reused, no file read again")
     if run["published"]:
         lines.append(f"PUBLISHED to {run['published_dir']}/")
     else:

@@ -216,6 +216,14 @@ def _quarantine_section(rows: list[dict]) -> str:
                     r["outcome_text"], r["reason"]] for r in rows], attrs=' id="quarantined"')
 
 
+def _unchanged(run: dict) -> str:
+    since = run.get("unchanged_since")
+    if not since:
+        return ""
+    return (f'<p class="muted">Nothing changed since run <code>{_esc(since)}</code> (returns, vocabulary, '
+            f"review decisions, gate, code): its result was reused, no file was read again.</p>\n")
+
+
 def render_html(document: dict) -> str:
     """The page for a validation document. Deterministic for the same document."""
     run, totals = document["run"], document["totals"]
@@ -245,7 +253,7 @@ def render_html(document: dict) -> str:
 <h1>FOI validation report</h1>
 <p class="muted">Run <code>{_esc(run["run_id"])}</code>, {_esc(run["started_at"])} to {_esc(run["finished_at"])};
 returns from <code>{_esc(run["raw_dir"])}</code>.</p>
-{banner}
+{_unchanged(run)}{banner}
 <div class="cards">{card_html}</div>
 <h2 id="chart">Cases per force</h2>
 <p class="muted">Hatched: the force did not answer (refused, not held, no response or unreadable): no count, not zero.</p>

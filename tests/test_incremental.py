@@ -131,6 +131,8 @@ def test_an_unchanged_rerun_runs_no_task_and_names_the_run_it_reuses(corpus):
     assert {f["force_id"]: f["extraction"] for f in report["forces"] if f["source_files"]} == {
         force_id: "cached" for force_id in FORCES}
     assert {name: (base / "published" / name).read_bytes() for name in before} == before
+    page = Path(outcome["report"]).read_text(encoding="utf-8")
+    assert f"Nothing changed since run <code>{report['run']['unchanged_since']}</code>" in page
 
 
 def test_a_deleted_publication_is_written_again_by_an_unchanged_rerun(corpus):
