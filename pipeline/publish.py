@@ -109,11 +109,24 @@ def neutralise_formula(value: str) -> str:
     return value
 
 
+def _neutralised(values: pd.Series) -> pd.Series:
+    """``neutralise_formula`` over a column: only the cells that start like a formula are looked at one by one."""
+    try:
+        suspect = values.str.startswith(_FORMULA_START, na=False).astype(bool)
+    except AttributeError:      # an object column that holds no text
+        return values
+    if not suspect.any():
+        return values
+    values = values.copy()
+    values[suspect] = values[suspect].map(neutralise_formula)
+    return values
+
+
 def _safe_text(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.copy()
+    frame = frame.copy(deep=False)
     for column in frame.columns:
         if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
-            frame[column] = frame[column].map(lambda v: neutralise_formula(v) if isinstance(v, str) else v)
+            frame[column] = _neutralised(frame[column])
     return frame
 
 
@@ -136,12 +149,11 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
     pq.write_table(table, path, compression="zstd")
 
 
-def _codebook_rows() -> list[list[str]]:
-    rows = [["table", "field", "description"]]
-    rows += [["cases", name, text] for name, text in CASE_FIELDS_DOC.items()]
+def _codebook() -> pd.DataFrame:
+    rows = [["cases", name, text] for name, text in CASE_FIELDS_DOC.items()]
     rows += [["forces", name, text] for name, text in FORCE_FIELDS_DOC.items()]
     rows += [["counts", name, text] for name, text in COUNT_FIELDS_DOC.items()]
-    return rows
+    return pd.DataFrame(rows, columns=["table", "field", "description"])
 
 
 def counts_frame(counts: pd.DataFrame | None) -> pd.DataFrame:
@@ -156,23 +168,22 @@ def counts_frame(counts: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def _write_xlsx(cases: pd.DataFrame, forces: pd.DataFrame, path: Path, counts: pd.DataFrame | None = None) -> None:
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    sheets = [("cases", cases), ("forces", forces)] + ([("counts", counts)] if counts is not None else [])
-    for title, frame in sheets:
+    """One sheet per table (header frozen) and the codebook. openpyxl lays out each sheet with its header; the
+    rows are streamed in as XML by ``save_workbook`` (through openpyxl's cell objects they took most of
+    publish's time). The bytes are those of the normal openpyxl workbook this wrote before."""
+    workbook = Workbook(write_only=True)
+    tables = [("cases", cases), ("forces", forces)] + ([("counts", counts)] if counts is not None else [])
+    for title, frame in tables:
         sheet = workbook.create_sheet(title)
-        sheet.append(list(frame.columns))
-        for values in frame.itertuples(index=False):
-            sheet.append([None if pd.isna(v) else v for v in values])
         sheet.freeze_panes = "A2"
-    codebook = workbook.create_sheet("codebook")
-    for row in _codebook_rows():
-        codebook.append(row)
+        sheet.append(list(frame.columns))
+    codebook = _codebook()
+    workbook.create_sheet("codebook").append(list(codebook.columns))
     fixed = pd.Timestamp("2014-02-17").to_pydatetime()
     workbook.properties.created = fixed
     workbook.properties.modified = fixed
     workbook.properties.creator = "foi-pipeline"
-    save_workbook(workbook, path)
+    save_workbook(workbook, path, dict([*tables, ("codebook", codebook)]))
 
 
 def _field_type(name: str, frame: pd.DataFrame) -> str:

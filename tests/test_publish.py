@@ -89,3 +89,93 @@ def test_publication_replaces_the_previous_one_whole(tmp_path):
     publish(_cases(2), _forces(), out)
     assert not (out / "stale.txt").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".published")]
+
+
+# What a force may write, and what openpyxl does with it: escaped markup, kept spaces, non-ASCII as character
+# references, a text over Excel's 32,767 characters cut, error codes and '=' texts as openpyxl types them.
+AWKWARD_TEXTS = ["plain", "", " leading", "trailing ", "  ", "a & b < c > d", "quote \" ' ok", "line\nbreak",
+                 "tab\tx", "cr\rx", "=1+1", "'=HYPERLINK(\"x\")", "#N/A", "#REF!", "=", "ünïcødé ✓ 𝔘", "x" * 40000,
+                 "-", "+44", "\u00a0nbsp\u00a0", "]]>", "a\u2028b", None, float("nan")]
+
+
+def _awkward_frame() -> pd.DataFrame:
+    n = len(AWKWARD_TEXTS)
+    return pd.DataFrame({
+        "verbatim": pd.Series(AWKWARD_TEXTS, dtype=object),
+        "text": pd.Series([t if isinstance(t, str) else None for t in AWKWARD_TEXTS], dtype="str"),
+        "confidence": [0.95, 1.0, float("nan"), 0.1, 1e-20, 123456789.123456789, 0.0, -1.5] + [0.5] * (n - 8),
+        "cases": pd.Series([1, None, 3] + [7] * (n - 3), dtype="Int64"),
+        "rows_read": range(n),
+        "suppressed": [True, False] * (n // 2) + [True] * (n % 2),
+    })
+
+
+def test_sheet_rows_are_the_xml_openpyxl_writes_for_the_same_values():
+    import io
+    import zipfile
+
+    from openpyxl import Workbook
+
+    from pipeline.office_zip import sheet_rows_xml
+
+    frame = _awkward_frame()
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("cases")
+    for values in frame.itertuples(index=False):
+        sheet.append([None if pd.isna(v) else v for v in values])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    xml = zipfile.ZipFile(buffer).read("xl/worksheets/sheet1.xml").decode("utf-8")
+    expected = xml[xml.index("<sheetData>") + len("<sheetData>"):xml.index("</sheetData>")]
+    assert b"".join(sheet_rows_xml(frame, first_row=1)).decode("utf-8") == expected
+
+
+def test_xlsx_is_the_workbook_openpyxl_would_write_cell_by_cell(tmp_path):
+    """Rows streamed as XML give the same bytes as a normal openpyxl workbook filled a cell at a time."""
+    from openpyxl import Workbook
+
+    from pipeline.office_zip import save_workbook
+    from pipeline.publish import _codebook, _write_xlsx
+
+    cases = _awkward_frame()
+    forces = _forces()
+    _write_xlsx(cases, forces, tmp_path / "streamed.xlsx")
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for title, frame in (("cases", cases), ("forces", forces), ("codebook", _codebook())):
+        sheet = workbook.create_sheet(title)
+        sheet.append(list(frame.columns))
+        for values in frame.itertuples(index=False):
+            sheet.append([None if pd.isna(v) else v for v in values])
+        if title != "codebook":
+            sheet.freeze_panes = "A2"
+    fixed = pd.Timestamp("2014-02-17").to_pydatetime()
+    workbook.properties.created = workbook.properties.modified = fixed
+    workbook.properties.creator = "foi-pipeline"
+    save_workbook(workbook, tmp_path / "cell_by_cell.xlsx")
+    assert (tmp_path / "streamed.xlsx").read_bytes() == (tmp_path / "cell_by_cell.xlsx").read_bytes()
+
+
+def test_xlsx_reads_back_as_the_published_values(tmp_path):
+    from openpyxl import load_workbook
+
+    cases = _cases(3)
+    cases.loc[1, "breach_confidence"] = float("nan")
+    publish(cases, _forces(), tmp_path / "out")
+    workbook = load_workbook(tmp_path / "out" / "foi_dataset.xlsx")
+    assert workbook.sheetnames == ["cases", "forces", "codebook"]
+    rows = list(workbook["cases"].iter_rows(values_only=True))
+    assert rows[0] == tuple(CASE_COLUMNS)
+    assert [r[CASE_COLUMNS.index("record_id")] for r in rows[1:]] == [f"kent-{i:012d}" for i in range(3)]
+    assert [r[CASE_COLUMNS.index("breach_confidence")] for r in rows[1:]] == [0.95, None, 0.95]
+    assert workbook["cases"].freeze_panes == "A2" and workbook["cases"].max_row == 4
+    forces = list(workbook["forces"].iter_rows(values_only=True))
+    assert [(r[0], r[FORCE_COLUMNS.index("cases")]) for r in forces[1:]] == [("kent", 3), ("essex", None)]
+
+
+def test_xlsx_with_no_cases_has_the_header_only(tmp_path):
+    from openpyxl import load_workbook
+
+    publish(_cases(0), _forces(), tmp_path / "out")
+    rows = list(load_workbook(tmp_path / "out" / "foi_dataset.xlsx")["cases"].iter_rows(values_only=True))
+    assert rows == [tuple(CASE_COLUMNS)]
