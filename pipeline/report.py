@@ -11,12 +11,16 @@ import json
 import logging
 import os
 from collections import Counter
+from collections.abc import Iterable, Iterator
+from json.encoder import encode_basestring as _encode_text
+from dataclasses import fields
+from itertools import chain, islice
 from pathlib import Path
 
 import pandas as pd
 
-from pipeline.records import RunRecord
-from pipeline.report_html import render_html
+from pipeline.records import Failure, RunRecord
+from pipeline.report_html import html_pieces, render_html  # noqa: F401 - render_html: part of this module's API
 from pipeline.validate import Gate, load_gate, natural_key
 
 SCHEMA_VERSION = 1
@@ -31,26 +35,40 @@ log = logging.getLogger(__name__)
 
 def snapshot(run: RunRecord, cases: pd.DataFrame) -> dict:
     """What the next run compares against: each force's status and count, each case's codes."""
-    rows = {}
-    if len(cases):
-        for record in cases.to_dict("records"):
-            rows[str(record["record_id"])] = [_plain(record.get(name)) for name in SNAPSHOT_FIELDS]
+    columns = [_texts(cases, name) for name in ("record_id", *SNAPSHOT_FIELDS)] if len(cases) else [[]]
+    rows = dict(zip(columns[0], map(list, zip(*columns[1:]))))   # a repeated record_id: its last row, as before
     return {
         "run_id": run.run_id,
         "published": run.published,
         "forces": {f.force_id: {"status": f.response_status, "cases": f.cases} for f in run.forces},
         "fields": list(SNAPSHOT_FIELDS),
-        "cases": dict(sorted(rows.items())),     # record_id -> values in the order of "fields"
+        "cases": {record_id: rows[record_id] for record_id in sorted(rows)},   # values in the order of "fields"
     }
 
 
-def _case_codes(snapshot: dict) -> dict[str, dict[str, str]]:
-    fields = snapshot.get("fields", SNAPSHOT_FIELDS)
-    return {rid: dict(zip(fields, values)) for rid, values in snapshot.get("cases", {}).items()}
+def _texts(frame: pd.DataFrame, name: str) -> list[str]:
+    """A column as the report writes it: text, '' for a missing value or a missing column."""
+    if name not in frame.columns:
+        return [""] * len(frame)
+    column = frame[name]
+    if pd.api.types.is_string_dtype(column) and column.dtype != object:
+        return column.fillna("").tolist()
+    return [_plain(value) for value in column.tolist()]
 
 
 def _plain(value: object) -> str:
     return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+
+def _case_values(snapshot: dict) -> dict[str, list[str]]:
+    """record_id -> values in SNAPSHOT_FIELDS order; an older snapshot's own order of fields is realigned."""
+    fields = list(snapshot.get("fields", SNAPSHOT_FIELDS))
+    cases = snapshot.get("cases", {})
+    if fields == list(SNAPSHOT_FIELDS) and all(len(values) == len(fields) for values in cases.values()):
+        return cases
+    where = [fields.index(name) if name in fields else None for name in SNAPSHOT_FIELDS]
+    return {record_id: [values[i] if i is not None and i < len(values) else "" for i in where]
+            for record_id, values in cases.items()}
 
 
 def previous_run_dir(reports_dir: Path, run_id: str) -> Path | None:
@@ -74,14 +92,15 @@ def changes_since(previous: dict | None, current: dict) -> dict:
         return force_id in forces and forces[force_id]["status"] != "no_response"
 
     ids = sorted(set(before_forces) | set(after_forces))
-    before_cases, after_cases = _case_codes(previous), _case_codes(current)
-    codes_changed = [
-        {"record_id": rid, "force_id": after_cases[rid].get("force_id", ""), "field": name,
-         "before": before_cases[rid].get(name, ""), "after": after_cases[rid].get(name, "")}
-        for rid in sorted(set(before_cases) & set(after_cases))
-        for name in SNAPSHOT_FIELDS
-        if name != "force_id" and before_cases[rid].get(name, "") != after_cases[rid].get(name, "")
-    ]
+    before_cases, after_cases = _case_values(previous), _case_values(current)
+    force_at = SNAPSHOT_FIELDS.index("force_id")
+    compared = [(i, name) for i, name in enumerate(SNAPSHOT_FIELDS) if name != "force_id"]
+    codes_changed = []
+    for rid in sorted(before_cases.keys() & after_cases.keys()):
+        before, after = before_cases[rid], after_cases[rid]
+        if before != after:
+            codes_changed += [{"record_id": rid, "force_id": after[force_at], "field": name, "before": before[i],
+                               "after": after[i]} for i, name in compared if before[i] != after[i]]
     return {
         "previous_run_id": previous.get("run_id"),
         "previous_published": previous.get("published"),
@@ -95,10 +114,10 @@ def changes_since(previous: dict | None, current: dict) -> dict:
             {"force_id": f, "before": before_forces.get(f, {}).get("cases"),
              "after": after_forces.get(f, {}).get("cases")}
             for f in ids if before_forces.get(f, {}).get("cases") != after_forces.get(f, {}).get("cases")],
-        "rows_added": [{"record_id": r, "force_id": after_cases[r].get("force_id", "")}
-                       for r in sorted(set(after_cases) - set(before_cases))],
-        "rows_removed": [{"record_id": r, "force_id": before_cases[r].get("force_id", "")}
-                         for r in sorted(set(before_cases) - set(after_cases))],
+        "rows_added": [{"record_id": r, "force_id": after_cases[r][force_at]}
+                       for r in sorted(after_cases.keys() - before_cases.keys())],
+        "rows_removed": [{"record_id": r, "force_id": before_cases[r][force_at]}
+                         for r in sorted(before_cases.keys() - after_cases.keys())],
         "codes_changed": codes_changed,
     }
 
@@ -122,6 +141,14 @@ def _totals(run: RunRecord) -> dict:
     }
 
 
+_FAILURE_FIELDS = tuple(f.name for f in fields(Failure))
+
+
+def _failure_dict(failure: Failure) -> dict:
+    """``Failure.to_dict()`` without ``asdict``'s deep copy of each text (a second per 20,000 failures)."""
+    return {name: getattr(failure, name) for name in _FAILURE_FIELDS}
+
+
 def _failure_key(failure: dict) -> tuple:
     return (failure["force_id"], failure["source_file"], natural_key(failure["locator"]), failure["stage"],
             failure["check"], failure["column"], failure["value"])
@@ -135,8 +162,8 @@ def _quarantined_rows(quarantined: pd.DataFrame | None) -> list[dict]:
     """The rows held back, with their verbatim texts and why: what was left out is part of the record."""
     if quarantined is None or quarantined.empty:
         return []
-    rows = [{name: _plain(record.get(name)) for name in QUARANTINE_FIELDS}
-            for record in quarantined.to_dict("records")]
+    columns = [_texts(quarantined, name) for name in QUARANTINE_FIELDS]
+    rows = [dict(zip(QUARANTINE_FIELDS, values)) for values in zip(*columns)]
     return sorted(rows, key=lambda r: (r["force_id"], r["source_file"], natural_key(r["source_locator"])))
 
 
@@ -179,7 +206,7 @@ def validation_document(run: RunRecord, changes: dict, quarantined: pd.DataFrame
         "totals": _totals(run),
         "checks": checks_run(run.failures, gate or load_gate()),
         "forces": forces,
-        "failures": sorted((f.to_dict() for f in run.failures), key=_failure_key),
+        "failures": sorted(map(_failure_dict, run.failures), key=_failure_key),
         "findings": sorted((f.to_dict() for f in run.findings),
                            key=lambda g: (g["force_id"], g["source_file"], g["code"], g["message"])),
         "review_queue": list(run.review_queue),
@@ -189,10 +216,53 @@ def validation_document(run: RunRecord, changes: dict, quarantined: pd.DataFrame
     }
 
 
+def _write_pieces(path: Path, pieces: Iterable[str]) -> None:
+    """Text written as it is made, in batches: at 100,000 cases the whole of it would be held at once."""
+    pieces = iter(pieces)
+    with path.open("w", encoding="utf-8") as handle:
+        while batch := list(islice(pieces, 8192)):
+            handle.write("".join(batch))
+
+
 def _write_json(path: Path, document: dict, *, compact: bool = False) -> None:
-    text = (json.dumps(document, separators=(",", ":"), ensure_ascii=False, default=str) if compact
-            else json.dumps(document, indent=2, ensure_ascii=False, default=str))
-    path.write_text(text + "\n", encoding="utf-8")
+    """The document as JSON, written as it is encoded (at 100,000 cases the text is ~50 MB)."""
+    if compact:
+        text = json.dumps(document, separators=(",", ":"), ensure_ascii=False, default=str)
+        _write_pieces(path, (text, "\n"))
+    else:
+        _write_pieces(path, chain(indented_json(document), ["\n"]))
+
+
+def indented_json(value: object, depth: int = 0) -> Iterator[str]:
+    """The text of ``json.dumps(value, indent=2, ensure_ascii=False, default=str)``, in pieces.
+
+    With ``indent``, json encodes in Python, a generator step per key and value (~3 s for the ~90,000 failures
+    of the scale corpus). A list of flat records (failures, rows held back, changes) is encoded a record at a
+    time by json's C encoder, whose item separator carries the newline and indentation; the rest by json."""
+    pad, inner = "\n" + "  " * depth, "\n" + "  " * (depth + 1)
+    if isinstance(value, dict) and value and all(type(key) is str for key in value):
+        yield "{"
+        for i, (key, item) in enumerate(value.items()):
+            yield ("," if i else "") + inner + _encode_text(key) + ": "
+            yield from indented_json(item, depth + 1)
+        yield pad + "}"
+    elif isinstance(value, list) and value and all(_flat_record(item) for item in value):
+        record = json.JSONEncoder(separators=("," + "\n" + "  " * (depth + 2), ": "), ensure_ascii=False,
+                                  default=str)
+        yield "["
+        for i, item in enumerate(value):
+            yield ("," if i else "") + inner + "{" + "\n" + "  " * (depth + 2) + record.encode(item)[1:-1] + inner + "}"
+        yield pad + "]"
+    else:
+        yield json.dumps(value, indent=2, ensure_ascii=False, default=str).replace("\n", pad)
+
+
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+
+
+def _flat_record(item: object) -> bool:
+    return (type(item) is dict and bool(item) and all(type(key) is str for key in item)
+            and _SCALARS.issuperset(map(type, item.values())))
 
 
 def write_report(run: RunRecord, cases: pd.DataFrame, reports_dir: Path,
@@ -215,7 +285,7 @@ def write_report(run: RunRecord, cases: pd.DataFrame, reports_dir: Path,
     document = validation_document(run, changes_since(previous, current), quarantined, gate)
     _write_json(run_dir / "snapshot.json", current, compact=True)
     _write_json(run_dir / "validation.json", document)
-    (run_dir / "index.html").write_text(render_html(document), encoding="utf-8")
+    _write_pieces(run_dir / "index.html", html_pieces(document))
     update_latest(reports_dir, run.run_id)
     return run_dir
 

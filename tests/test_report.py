@@ -288,3 +288,50 @@ def test_every_check_run_is_listed_with_what_it_ensures_and_how_often_it_failed(
     assert ("<tr><td>rows_reconcile</td><td>every row read is published or quarantined: read = published + "
             "quarantined</td><td>withhold</td><td class=n>passed</td><td class=n></td></tr>") in page
     assert '<td class=n><a href="#check=year_in_period">1</a></td>' in page
+
+
+@pytest.mark.parametrize("document", [
+    {"failures": [{"check": "year_in_period", "value": "ü\n\"2009\"", "cases": None, "ok": True, "share": 0.5}],
+     "empty_list": [], "empty_dict": {}, "nested": {"a": [1, {"b": {}}], "c": [[], [{}]]}},
+    {"records": [{"a": 1}, {"b": {"nested": 1}}], "numbers": [float("nan"), float("inf"), -0.0, 10**20]},
+    {"by_stage": {"*": "quarantine", "extracted": "warn"}, 3: "a key that is not text", "path": Path("raw/kent")},
+    [], {}, "text", [{"only": "record"}],
+])
+def test_validation_json_text_is_json_dumps_indented(document):
+    from pipeline.report import indented_json
+
+    assert "".join(indented_json(document)) == json.dumps(document, indent=2, ensure_ascii=False, default=str)
+
+
+def test_an_older_snapshot_with_other_fields_is_compared_field_by_field():
+    from pipeline.report import SNAPSHOT_FIELDS, changes_since, snapshot
+
+    run, published = run_record()
+    current = snapshot(run, published)
+    record_id = "kent-000000000001"
+    values = dict(zip(SNAPSHOT_FIELDS, current["cases"][record_id]))
+    older_fields = ["outcome_category", "force_id", "year"]       # an older version kept fewer, in its own order
+    previous = {"run_id": "20261122T100000Z", "published": True, "forces": current["forces"], "fields": older_fields,
+                "cases": {record_id: ["resigned_or_retired", "kent", values["year"]]}}
+    changes = changes_since(previous, current)
+    changed = {c["field"]: (c["before"], c["after"]) for c in changes["codes_changed"]}
+    assert changed["outcome_category"] == ("resigned_or_retired", values["outcome_category"])
+    assert "year" not in changed and "force_id" not in changed
+    assert changed["rank"] == ("", values["rank"])                 # a field the older run did not keep: ''
+    assert changes["rows_added"] == [{"record_id": r, "force_id": "kent"}
+                                     for r in sorted(current["cases"]) if r != record_id]
+
+
+def test_snapshot_keeps_codes_as_text_and_missing_values_empty():
+    from pipeline.report import snapshot
+
+    run, published = run_record()
+    published = published.copy()
+    published["year"] = published["year"].astype(object)
+    published.loc[published.index[0], "year"] = None
+    published = published.drop(columns=["platform"])
+    cases = snapshot(run, published)["cases"]
+    first = cases[published["record_id"].iloc[0]]
+    assert cases == dict(sorted(cases.items()))
+    assert first[1] == "" and first[6] == ""          # year missing, platform column absent
+    assert all(isinstance(v, str) for values in cases.values() for v in values)
