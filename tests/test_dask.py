@@ -73,5 +73,6 @@ def test_dask_and_thread_runners_publish_identical_bytes(runs):
 
 def test_dask_run_prints_no_traceback_and_no_cluster_chatter(runs):
     _, _, dask = runs
-    assert "Traceback" not in dask.stdout + dask.stderr
-    assert "distributed." not in dask.stdout + dask.stderr  # no INFO lines of the scheduler and workers
+    output = dask.stdout + dask.stderr
+    assert "Traceback" not in output, output[-4000:]
+    assert "distributed." not in output, output[-4000:]  # no log lines of the scheduler and workers
