@@ -115,6 +115,10 @@ def _cell_tail(value: object, column: int) -> str | None:
     """The XML of one value after ``<c r="A1``, or None for an empty cell (None, NaN, NA: no cell)."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
+    if type(value) is str and ILLEGAL_CHARACTERS_RE.search(value):
+        # XML 1.0 cannot hold control characters (openpyxl raises IllegalCharacterError): the workbook shows
+        # U+FFFD in their place; the CSV and Parquet keep the text as the force wrote it.
+        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
     if (type(value) is not str or ILLEGAL_CHARACTERS_RE.search(value) or value in ERROR_CODES
             or (len(value) > 1 and value.startswith("="))):
         return _openpyxl_cell_tail(value, column)

@@ -179,3 +179,17 @@ def test_xlsx_with_no_cases_has_the_header_only(tmp_path):
     publish(_cases(0), _forces(), tmp_path / "out")
     rows = list(load_workbook(tmp_path / "out" / "foi_dataset.xlsx")["cases"].iter_rows(values_only=True))
     assert rows == [tuple(CASE_COLUMNS)]
+
+
+def test_a_control_character_in_a_text_publishes_kept_in_the_csv_and_replaced_in_the_xlsx(tmp_path):
+    from openpyxl import load_workbook
+
+    cases = _cases()
+    cases.loc[1, "breach_text"] = "Posted a photo\x07 on Facebook\x00"   # a bell and a NUL, as a bad export has
+    publish(cases, _forces(), tmp_path / "out")
+    with (tmp_path / "out" / "cases.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows[1]["breach_text"] == "Posted a photo\x07 on Facebook\x00"
+    sheet = load_workbook(tmp_path / "out" / "foi_dataset.xlsx")["cases"]
+    header = [c.value for c in sheet[1]]
+    assert sheet.cell(row=3, column=header.index("breach_text") + 1).value == "Posted a photo\ufffd on Facebook\ufffd"
