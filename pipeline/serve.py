@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 
 from pipeline import prefect_env
 
@@ -53,7 +54,31 @@ def serve(cron: str, raw_dir: str = "raw", out_dir: str = "published", reports_d
     except KeyboardInterrupt:
         pass
     print("foi serve: stopped; the schedule is paused until foi serve runs again.", flush=True)
+    _exit_after(SHUTDOWN_GRACE_S)
     return 0
+
+
+SHUTDOWN_GRACE_S = 20
+
+
+def _exit_after(seconds: float, message: str = "") -> None:
+    """Leave within ``seconds`` even if a thread Prefect or its HTTP client left behind is never joined.
+
+    Seen twice on the fresh-clone check (never alone): ``foi serve`` still alive 30 s and 120 s after SIGTERM.
+    A service manager waits on the process, so exit it ourselves once our own stop is done."""
+    def leave() -> None:
+        if message:
+            print(message, flush=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
+    timer = threading.Timer(seconds, leave)
+    timer.daemon = True
+    timer.start()
+
+
+RUNNER_STOP_GRACE_S = 60
 
 
 def _quiet_runner_class():
@@ -67,6 +92,9 @@ def _quiet_runner_class():
         """
 
         def handle_sigterm(self, *args, **kwargs) -> None:
+            _exit_after(RUNNER_STOP_GRACE_S,     # if the runner's own shutdown never returns
+                        f"foi serve: stopped (Prefect's runner had not finished stopping after "
+                        f"{RUNNER_STOP_GRACE_S} s; its schedule may still show as active).")
             signal.raise_signal(signal.SIGINT)
 
     return QuietRunner
