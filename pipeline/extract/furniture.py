@@ -59,6 +59,17 @@ def is_furniture_line(line: list[dict]) -> bool:
         all(is_furniture_text(" ".join(w["text"] for w in part)) for part in parts)
 
 
+def text_lines(words: list[dict]) -> list[list[dict]]:
+    """pdfplumber words grouped into lines (tops within ``_LINE_TOLERANCE``), top to bottom, left to right."""
+    lines: list[list[dict]] = []
+    for word in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
+        if lines and abs(lines[-1][0]["top"] - word["top"]) < _LINE_TOLERANCE:
+            lines[-1].append(word)
+        else:
+            lines.append([word])
+    return [sorted(line, key=lambda w: w["x0"]) for line in lines]
+
+
 def band_lines(page) -> list[tuple[str, Box, bool]]:
     """The lines in a page's top and bottom margin bands as (text, box, furniture by its words), leaving out
     any line naming a column role (a repeated table header is never furniture)."""
@@ -67,14 +78,8 @@ def band_lines(page) -> list[tuple[str, Box, bool]]:
     words = []
     for top, bottom in ((0, height * settings["bands"]["top"]), (height * (1 - settings["bands"]["bottom"]), height)):
         words += page.crop((0, top, width, bottom), strict=False).extract_words()
-    lines: list[list[dict]] = []
-    for word in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
-        if lines and abs(lines[-1][0]["top"] - word["top"]) < _LINE_TOLERANCE:
-            lines[-1].append(word)
-        else:
-            lines.append([word])
     found = []
-    for line in (sorted(line, key=lambda w: w["x0"]) for line in lines):
+    for line in text_lines(words):
         if any(header_role(" ".join(w["text"] for w in part)) for part in line_parts(line)):
             continue
         found.append((_plain(" ".join(w["text"] for w in line)), _box(line), is_furniture_line(line)))

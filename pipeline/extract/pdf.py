@@ -15,7 +15,7 @@ from pathlib import Path
 import pdfplumber
 from pdfplumber.utils import extract_words as words_of_chars
 
-from pipeline.extract.furniture import band_lines, furniture_boxes, is_furniture_line, outside
+from pipeline.extract.furniture import band_lines, furniture_boxes, is_furniture_line, outside, text_lines
 from pipeline.extract.grid import column_roles, header_score, is_total_row, merge_header_rows
 from pipeline.extract.headers import header_role, normalise_heading
 from pipeline.extract.letter import classify_text
@@ -23,7 +23,6 @@ from pipeline.extract.pdf_tables import CountTable, RuledTable, is_count_table, 
 from pipeline.extract.prose import prose_rows  # issue 9: numbered prose answers
 from pipeline.records import ExtractedRow, FileExtraction, Finding, TableSummary
 
-_LINE_TOLERANCE = 3.0     # words whose tops differ by less than this are on one line (points)
 _CELL_GAP = 9.0           # a wider gap between words of a header line starts a new header cell
 _WRAP_GAP = 0.8           # lines closer than this many text heights are one wrapped row
 
@@ -77,16 +76,6 @@ def _unrotated_rules(page) -> list[float]:
         elif rotation == 180 and edge["orientation"] == "h":
             rules.add(round(page.height - edge["top"], 1))
     return sorted(rules)
-
-
-def _lines(words: list[dict]) -> list[list[dict]]:
-    lines: list[list[dict]] = []
-    for word in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
-        if lines and abs(lines[-1][0]["top"] - word["top"]) < _LINE_TOLERANCE:
-            lines[-1].append(word)
-        else:
-            lines.append([word])
-    return [sorted(line, key=lambda w: w["x0"]) for line in lines]
 
 
 def _header_cells(line: list[dict]) -> list[tuple[float, str]]:
@@ -334,7 +323,7 @@ def extract_pdf(path: Path, force_id: str, source_file: str, sha256: str, hints:
                                                    f"rotated {page.rotation}°; it was read turned back upright.",
                                                    force_id, source_file, f"page {page_no}"))
                 reader._finish_counts()
-                reader.unruled_page(page_no, _lines(words_of_chars(rotated)), _unrotated_rules(page))
+                reader.unruled_page(page_no, text_lines(words_of_chars(rotated)), _unrotated_rules(page))
                 page.close()
                 continue
             tables = ruled_tables(page)
@@ -348,7 +337,7 @@ def extract_pdf(path: Path, force_id: str, source_file: str, sha256: str, hints:
                 neighbours = [margins(n) for n in (page_no - 1, page_no + 1) if 1 <= n <= len(pdf.pages)]
                 boxes = taken + furniture_boxes(margins(page_no), neighbours)
                 words = page.extract_words(keep_blank_chars=False)
-                reader.unruled_page(page_no, _lines([w for w in words if outside(w, boxes)]))
+                reader.unruled_page(page_no, text_lines([w for w in words if outside(w, boxes)]))
             page.close()
     reader._finish()
     reader._finish_counts()
