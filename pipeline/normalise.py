@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterable
+from functools import cache
 
 import pandas as pd
 
@@ -65,14 +66,8 @@ def normalise_rows(rows: Iterable[ExtractedRow], vocabulary) -> pd.DataFrame:
         "platform": vocabulary.map_many("platform", texts["platform"]),
     }
 
-    platform_in: dict[str, str] = {}      # distinct texts repeat: each searched once per return
-    standards_in: dict[str, list[str]] = {}
-    years: dict[str, str] = {}
-
-    def year(text: str) -> str:
-        if text not in years:
-            years[text] = year_of(text)
-        return years[text]
+    # Returns repeat their wordings: each distinct text is searched once per return.
+    platform_in, standards_in, year = cache(vocabulary.platform_in), cache(vocabulary.standards_in), cache(year_of)
 
     records = []
     for i, row in enumerate(rows):
@@ -93,13 +88,8 @@ def normalise_rows(rows: Iterable[ExtractedRow], vocabulary) -> pd.DataFrame:
         if platform_text:
             platform = mapped["platform"][platform_text].code
         else:
-            if breach_text not in platform_in:
-                platform_in[breach_text] = vocabulary.platform_in(breach_text) or "not_stated"
-            platform = platform_in[breach_text]
-        standards_text = " ".join([breach_text, _text(row, "standards")])
-        if standards_text not in standards_in:
-            standards_in[standards_text] = vocabulary.standards_in(standards_text)
-        standards = standards_in[standards_text]
+            platform = platform_in(breach_text) or "not_stated"
+        standards = standards_in(" ".join([breach_text, _text(row, "standards")]))
         breach = mapped["breach"][breach_text]
         outcome = mapped["outcome"][outcome_text]
         records.append({
