@@ -309,6 +309,11 @@ def _context() -> multiprocessing.context.BaseContext:
     return context
 
 
+def _in_fork_server() -> bool:
+    """True while this module is being imported as a preload of multiprocessing's fork server."""
+    return sys.argv == ["-c"] and "multiprocessing.forkserver" in sys.modules
+
+
 def _import_main_in_fork_server() -> None:
     """Import the parent's main script once in the fork server, so that its children need not.
 
@@ -318,8 +323,8 @@ def _import_main_in_fork_server() -> None:
     environment variable; only a fork server started by that parent acts on it.
     """
     parent, _, main_path = os.environ.get(_MAIN_ENV, "").partition(":")
-    if (main_path and parent == str(os.getppid()) and sys.argv == ["-c"]
-            and "multiprocessing.forkserver" in sys.modules and sys.modules["__main__"].__dict__.get("__file__") is None):
+    if (main_path and parent == str(os.getppid()) and _in_fork_server()
+            and sys.modules["__main__"].__dict__.get("__file__") is None):
         multiprocessing.process.current_process()._inheriting = True
         try:
             spawn.import_main_path(main_path)
@@ -579,7 +584,7 @@ def _guarded_extract(path: Path, force_id: str, source_file: str, hints: dict | 
 
 def _warm_fork_server() -> None:
     """In the fork server only: import the extractors and load their data once for every child to inherit."""
-    if sys.argv == ["-c"] and "multiprocessing.forkserver" in sys.modules:
+    if _in_fork_server():
         try:
             from pipeline.extract import warm
 
