@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.vocabulary import FIELDS, VOCABULARY_DIR, Mapping, VocabularyError, load_vocabulary, map_lines
+from pipeline.vocabulary import (
+    FIELDS,
+    VOCABULARY_DIR,
+    Mapping,
+    Vocabulary,
+    VocabularyError,
+    load_vocabulary,
+    map_lines,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT.parent / "shared" / "spec" / "vocabulary.md"
@@ -230,7 +238,7 @@ def test_standards_named_are_listed_in_the_order_of_the_regulations(vocabulary):
 
 # -- API shape ---------------------------------------------------------------------------------------------
 def test_map_many_maps_each_distinct_text_once():
-    vocabulary = load_vocabulary()
+    vocabulary = Vocabulary()     # a fresh one: load_vocabulary's is shared and may have mapped these already
     calls = []
     original = vocabulary._map
 
@@ -408,3 +416,14 @@ def test_the_dev_set_meets_the_precision_and_coverage_targets(vocabulary, field_
     auto = [(got, want) for got, want in mapped if got != "unmapped"]
     assert len(auto) / len(rows) >= 0.90
     assert sum(got == want for got, want in auto) / len(auto) >= 0.97
+
+
+def test_load_vocabulary_is_loaded_once_per_content_and_again_after_an_edit(tmp_path):
+    review = tmp_path / "decisions.csv"
+    first = load_vocabulary(review)
+    assert load_vocabulary(review) is first
+    review.write_text("field,text,chosen_code\noutcome_category,Bought him a pint,management_action\n",
+                      encoding="utf-8")
+    edited = load_vocabulary(review)
+    assert edited is not first
+    assert edited.map("outcome_category", "Bought him a pint") == Mapping("management_action", "review", 1.0)
