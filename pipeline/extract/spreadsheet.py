@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import warnings
+import zipfile
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -134,7 +135,8 @@ def extract_spreadsheet(path: Path, force_id: str, source_file: str, sha256: str
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         workbook = load_workbook(path, data_only=True)
-        formulas = load_workbook(path, data_only=False)
+        # the formulas only tell which empty cells are formulas Excel never calculated; most returns have none
+        formulas = load_workbook(path, data_only=False) if _has_formulas(path) else None
     wanted = hints.get("sheets")
 
     def sheets():
@@ -144,7 +146,7 @@ def extract_spreadsheet(path: Path, force_id: str, source_file: str, sha256: str
             if ws.sheet_state != "visible":
                 yield ws.title, False, None, [], []
                 continue
-            grid, missing = _sheet_grid(ws, formulas[ws.title])
+            grid, missing = _sheet_grid(ws, formulas[ws.title] if formulas is not None else None)
             hidden_rows = sorted(i for i, d in ws.row_dimensions.items() if d.hidden)
             hidden_columns = sorted((k for k, d in ws.column_dimensions.items() if d.hidden), key=lambda k: (len(k), k))
             yield ws.title, True, grid, missing, (hidden_rows, hidden_columns)
@@ -153,8 +155,23 @@ def extract_spreadsheet(path: Path, force_id: str, source_file: str, sha256: str
         _read_sheets(extraction, sheets(), hints)
     finally:
         workbook.close()
-        formulas.close()
+        if formulas is not None:
+            formulas.close()
     return extraction
+
+
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _has_formulas(path: Path) -> bool:
+    """Whether any worksheet holds a formula (an ``<f>`` element), read from the package without parsing it:
+    loading the workbook a second time to look for formulas doubled the cost of every spreadsheet."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            return any(_FORMULA_TAG.search(package.read(name)) for name in package.namelist()
+                       if name.lower().startswith("xl/worksheets/") and name.lower().endswith(".xml"))
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return True    # let openpyxl read it and say what is wrong
 
 
 def _xls_grid(book, sheet) -> Grid:
