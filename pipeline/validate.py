@@ -157,6 +157,11 @@ def _failure_rows(cases: pd.DataFrame) -> list[dict]:
             check = names[raw_check] = _check_name(raw_check)
         if index is None or (isinstance(index, float) and index != index):
             index = None
+        elif isinstance(value, dict):
+            # a cell_check: pandera gives the failing cells of the row as {column: value}
+            rows += [{"index": index, "column": str(cell), "check": check, "value": cell_value}
+                     for cell, cell_value in value.items()]
+            continue
         else:
             blamed_column = ROW_CHECK_COLUMNS.get(check)
             if blamed_column is not None:

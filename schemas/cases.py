@@ -10,7 +10,7 @@ import re
 import pandas as pd
 import pandera.pandas as pa
 
-from schemas import column_check, row_check
+from schemas import cell_check, column_check, row_check
 
 # Case columns that hold a controlled code, and the vocabulary field that lists their codes.
 CODE_FIELDS = {
@@ -117,6 +117,6 @@ def consolidated_schema(force_ids: tuple[str, ...]) -> pa.DataFrameSchema:
             "source_locator": pa.Column(str),
             **{name: pa.Column(str) for name in CONTENT_COLUMNS},
         },
-        checks=[row_check("case_repeated", "breach_text", _repeated_content)],
+        checks=[cell_check("case_repeated", "breach_text", _repeated_content)],
         name="consolidated cases",
     )

@@ -65,9 +65,19 @@ def test_a_duplicated_record_id_names_both_rows_and_withholds():
 def test_a_case_copied_within_a_file_is_a_warning_not_a_block():
     frame = cases(case(1), case(2))     # same texts, different rows: forces do list identical cases
     failures = validate_consolidated(frame, forces_table(kent={"cases": 0, "rows_read": 0, "rows_published": 0}))
-    assert [(f.check, f.locator, f.action) for f in failures] == [
-        ("case_repeated", "page 1, table 1, row 2", "warn")]
+    assert [(f.check, f.locator, f.column, f.value, f.action) for f in failures] == [
+        ("case_repeated", "page 1, table 1, row 2", "breach_text", frame.loc[1, "breach_text"], "warn")]
     assert gate_decision(failures)[0] is True
+
+
+def test_many_repeated_cases_are_reported_once_each_naming_the_repeated_text():
+    frame = cases(*(case(n) for n in range(1, 201)))     # a return that repeats one case 200 times
+    answered = {"west-mercia": {"cases": 200, "rows_read": 200, "rows_published": 200},
+                "kent": {"cases": 0, "rows_read": 0, "rows_published": 0}}
+    failures = validate_consolidated(frame, forces_table(**answered))
+    assert len(failures) == 199
+    assert {(f.check, f.column, f.value) for f in failures} == {
+        ("case_repeated", "breach_text", frame.loc[0, "breach_text"])}
 
 
 @pytest.mark.parametrize(("changes", "expected"), [
