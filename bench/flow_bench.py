@@ -291,35 +291,35 @@ def main(argv: list[str] | None = None) -> int:
                   "PREFECT_API_BLOCKS_REGISTER_ON_START": "false"}
     startup.append(prefect_startup(no_migrate, work / "prefect-home-fresh",
                                    "Prefect start-up: reused home, no migrate/blocks"))
-    server = None
     if not args.skip_server:
+        # stopped as soon as it is measured: an idle server's services take ~10% of a core, which would be
+        # charged to the floor and to every run below
         server, url = start_long_lived_server(base_env, work / "prefect-home-server")
-        startup.append(prefect_startup({**base_env, "PREFECT_API_URL": url}, work / "prefect-home-client",
-                                       "Prefect start-up: long-lived server"))
-    try:
-        prefect_startup(base_env, home, "migrate the bench's home")  # the runs below reuse a migrated home
-        for m in startup:
-            print(f"{m.name}: first flow {m.seconds} s ({json.dumps(m.detail)})", flush=True)
-
-        floor_m = floor(work / "raw", os.cpu_count() or 2)
-        print(f"{floor_m.name}: {floor_m.seconds} s", flush=True)
-        env = {**base_env, "PREFECT_HOME": str(home),
-               "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(work / "results-thread")}
-        runs = [flow_run("cold run (thread, 4)", work, work / "raw", env, "thread")]
-        print(f"{runs[-1].name}: {runs[-1].seconds} s", flush=True)
-        runs.append(flow_run("unchanged re-run", work, work / "raw", env, "thread"))
-        print(f"{runs[-1].name}: {runs[-1].seconds} s", flush=True)
-        change_one_return(work / "raw")
-        runs.append(flow_run("one return changed", work, work / "raw", env, "thread"))
-        print(f"{runs[-1].name}: {runs[-1].seconds} s", flush=True)
-        if not args.skip_dask:
-            dask_env = {**env, "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(work / "results-dask")}
-            runs.append(flow_run("cold run (dask, 2 workers)", work, work / "raw", dask_env, "dask", "dask"))
-            print(f"{runs[-1].name}: {runs[-1].seconds} s", flush=True)
-    finally:
-        if server is not None:
+        try:
+            startup.append(prefect_startup({**base_env, "PREFECT_API_URL": url}, work / "prefect-home-client",
+                                           "Prefect start-up: long-lived server"))
+        finally:
             server.terminate()
             server.wait(timeout=30)
+    prefect_startup(base_env, home, "migrate the bench's home")  # the runs below reuse a migrated home
+    for m in startup:
+        print(f"{m.name}: first flow {m.seconds} s ({json.dumps(m.detail)})", flush=True)
+
+    floor_m = floor(work / "raw", os.cpu_count() or 2)
+    print(f"{floor_m.name}: {floor_m.seconds} s", flush=True)
+    env = {**base_env, "PREFECT_HOME": str(home),
+           "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(work / "results-thread")}
+    runs = [flow_run("cold run (thread, 4)", work, work / "raw", env, "thread")]
+    print(f"{runs[-1].name}: {runs[-1].seconds} s", flush=True)
+    runs.append(flow_run("unchanged re-run", work, work / "raw", env, "thread"))
+    print(f"{runs[-1].name}: {runs[-1].seconds} s", flush=True)
+    change_one_return(work / "raw")
+    runs.append(flow_run("one return changed", work, work / "raw", env, "thread"))
+    print(f"{runs[-1].name}: {runs[-1].seconds} s", flush=True)
+    if not args.skip_dask:
+        dask_env = {**env, "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(work / "results-dask")}
+        runs.append(flow_run("cold run (dask, 2 workers)", work, work / "raw", dask_env, "dask", "dask"))
+        print(f"{runs[-1].name}: {runs[-1].seconds} s", flush=True)
 
     reused = next(m for m in startup if m.name.endswith("reused PREFECT_HOME"))
     print()
