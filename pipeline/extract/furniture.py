@@ -14,6 +14,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
+from pdfplumber.utils import extract_words
+from pdfplumber.utils.geometry import crop_to_bbox
 
 from pipeline.extract.headers import header_role
 
@@ -77,13 +79,21 @@ def band_lines(page) -> list[tuple[str, Box, bool]]:
     height, width = page.height, page.width
     words = []
     for top, bottom in ((0, height * settings["bands"]["top"]), (height * (1 - settings["bands"]["bottom"]), height)):
-        words += page.crop((0, top, width, bottom), strict=False).extract_words()
+        words += _band_words(page, (0, top, width, bottom))
     found = []
     for line in text_lines(words):
         if any(header_role(" ".join(w["text"] for w in part)) for part in line_parts(line)):
             continue
         found.append((_plain(" ".join(w["text"] for w in line)), _box(line), is_furniture_line(line)))
     return found
+
+
+def _band_words(page, band: Box) -> list[dict]:
+    """The words of ``page.crop(band, strict=False)``, cropping its chars alone: a crop clips every object of the
+    page (rules, curves, images) and cost ~4% of reading a PDF for the two bands of each page."""
+    top, bottom = band[1], band[3]
+    chars = [char for char in page.chars if char["bottom"] >= top and char["top"] <= bottom]
+    return extract_words(crop_to_bbox(chars, band))
 
 
 def _box(words: list[dict]) -> Box:
