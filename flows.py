@@ -119,9 +119,9 @@ def _process_returns(folders: list[ReturnFolder], review_path: str | None,
 
 def _untraversed(future):
     """On the thread runner, ``opaque``: Prefect resolves the extraction future but does not walk every row
-    of its result looking for nested futures (~25 s of CPU at 100,000 cases). Dask resolves a task's inputs
-    itself, and an opaque one reached the task in the wrong shape ("'list' object has no attribute 'rows'"
-    in prefect-dask 0.3.x): left as is there."""
+    of its result looking for nested futures (~6 s of CPU at 25,000 cases, growing with the rows). Dask
+    resolves a task's inputs itself, and an opaque one reached the task in the wrong shape ("'list' object
+    has no attribute 'rows'" in prefect-dask 0.3.x): left as is there."""
     runner = FlowRunContext.get().task_runner
     return opaque(future) if isinstance(runner, ThreadPoolTaskRunner) else future
 
