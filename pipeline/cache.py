@@ -96,7 +96,8 @@ def pipeline_version() -> str:
     return digest.hexdigest()
 
 
-def _file_digest(path: str | None) -> str:
+def optional_file_digest(path: str | Path | None) -> str:
+    """The sha256 of an optional input (review decisions, a gate): "none" when not given, "missing" when absent."""
     if not path:
         return "none"
     try:
@@ -112,7 +113,7 @@ def process_fingerprint(folder: ReturnFolder, review_path: str | None, gate_path
     if extraction is None:
         return None
     try:
-        review, gate = _file_digest(review_path), _file_digest(gate_path)
+        review, gate = optional_file_digest(review_path), optional_file_digest(gate_path)
     except OSError:
         return None
     digest = hashlib.sha256("\n".join([extraction, pipeline_version(), review, gate]).encode())

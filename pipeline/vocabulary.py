@@ -22,6 +22,7 @@ import yaml
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from pipeline.cache import optional_file_digest
 from pipeline.review import (  # noqa: F401 - the review loop is part of this module's public API
     decisions_applied,
     pending_reviews,
@@ -94,11 +95,7 @@ class Vocabulary:
                  without_synonyms: Iterable[tuple[str, str]] = ()) -> None:
         # without_synonyms: (field, text) pairs left out of the synonyms; the benchmark's honest k-fold
         self._without = {(name, self.normalise_plain(text)) for name, text in without_synonyms}
-        files = sorted(directory.glob("*.yaml"))
-        digest = hashlib.sha256()
-        for path in files:
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
-        self.version: str = digest.hexdigest()[:16]
+        self.version: str = _files_digest(directory)[:16]
         shared = _read_yaml(directory / "shared.yaml")
         self._symbols = dict(shared.get("symbols") or {})
         self._strip = tuple(_compile(p, "shared.yaml strip") for p in shared.get("strip") or [])
@@ -372,7 +369,7 @@ def load_vocabulary(review_path: Path | None = None, directory: Path = VOCABULAR
 
     Loaded once per process for the same file contents: every return's task asks for it, and compiling the
     patterns costs ~0.1 s each time. Keyed on the bytes, so an edited file is read again."""
-    key = (str(directory), str(review_path), _contents_digest(directory, review_path))
+    key = (str(directory), str(review_path), _files_digest(directory), optional_file_digest(review_path))
     with _LOADED_LOCK:
         if key not in _LOADED:
             _LOADED.clear()    # one live version is enough; an edit makes the old one garbage
@@ -380,17 +377,15 @@ def load_vocabulary(review_path: Path | None = None, directory: Path = VOCABULAR
         return _LOADED[key]
 
 
-_LOADED: dict[tuple[str, str, str], Vocabulary] = {}
+_LOADED: dict[tuple[str, str, str, str], Vocabulary] = {}
 _LOADED_LOCK = threading.Lock()
 
 
-def _contents_digest(directory: Path, review_path: Path | None) -> str:
+def _files_digest(directory: Path) -> str:
+    """sha256 over the name and bytes of each vocabulary file: the vocabulary's version, and its cache key."""
     digest = hashlib.sha256()
-    for path in [*sorted(directory.glob("*.yaml")), *([review_path] if review_path is not None else [])]:
-        try:
-            digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
-        except OSError:
-            digest.update(str(path).encode() + b"\0missing\0")
+    for path in sorted(directory.glob("*.yaml")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
