@@ -17,9 +17,8 @@ DEFAULTS = {
     # distributed logs at INFO by default (cluster start, every worker, and a CommClosedError traceback
     # when a LocalCluster shuts down), and on a busy machine WARNINGs such as "Event loop was unresponsive"
     # and "full garbage collections took N% CPU time" (the likely cause of the quiet-output test failing
-    # now and then under load: its output was not kept); a
-    # worker's real failure reaches the run as its task's failed state. Dask reads this before importing
-    # distributed.
+    # now and then under load: its output was not kept); a worker's real failure reaches the run as its
+    # task's failed state. Dask reads this before importing distributed.
     "DASK_LOGGING__DISTRIBUTED": "error",
 }
 
