@@ -54,7 +54,8 @@ def _retry_on_io_error(task, task_run, state) -> bool:
 
 @task(name="extract-return", task_run_name="extract-{folder.force.force_id}",
       cache_key_fn=lambda context, parameters: return_fingerprint(parameters["folder"]),
-      persist_result=True, retries=2, retry_delay_seconds=[1, 4], retry_condition_fn=_retry_on_io_error)
+      persist_result=True, cache_result_in_memory=False,
+      retries=2, retry_delay_seconds=[1, 4], retry_condition_fn=_retry_on_io_error)
 def extract_return_task(folder: ReturnFolder) -> list[FileExtraction]:
     return extract_return(folder)
 
@@ -62,7 +63,7 @@ def extract_return_task(folder: ReturnFolder) -> list[FileExtraction]:
 @task(name="process-return", task_run_name="process-{folder.force.force_id}",
       cache_key_fn=lambda context, parameters: process_fingerprint(
           parameters["folder"], parameters["review_path"], parameters.get("gate_path")),
-      persist_result=True)
+      persist_result=True, cache_result_in_memory=False)
 def process_return_task(folder: ReturnFolder, extractions: list[FileExtraction],
                         review_path: str | None, gate_path: str | None = None) -> ForceOutcome:
     vocabulary = load_vocabulary(Path(review_path) if review_path else None)
@@ -114,6 +115,7 @@ def _process_returns(folders: list[ReturnFolder], review_path: str | None,
             outcome = unreadable_outcome(folder, f"{type(result).__name__}: {result}")
         outcomes.append(outcome)
         _advance(outcome.summary)
+        extracted[i] = None  # its rows are mapped now; the future was the last thing holding them
     return outcomes
 
 
@@ -161,8 +163,8 @@ def consolidate_returns(raw_dir: str = "raw", out_dir: str = "published", report
     if cached is not None:
         result = _unchanged_run(cached, run_id, started_at)
     else:
-        outcomes = _process_returns(folders, review_path, gate_path)
-        result = consolidate(outcomes, run_findings, run_id=run_id,
+        # no name for the outcomes: their case frames go once consolidated, before publish and report
+        result = consolidate(_process_returns(folders, review_path, gate_path), run_findings, run_id=run_id,
                              started_at=started_at.isoformat(timespec="seconds"),
                              raw_dir=Path(raw_dir), published_dir=Path(out_dir), gate=gate)
     if result.run.published:
