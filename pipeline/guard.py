@@ -2,8 +2,9 @@
 
 Returns arrive by email from 43 offices: empty, truncated, password-protected, renamed, scanned, zip bombs.
 ``guarded_extract`` turns every one of them into a ``FileExtraction`` with an error ``Finding`` that names the
-force, the file and what to do; it never raises. Parsing runs in a child process with an address-space limit
-and a wall-clock timeout enforced by the parent, because a thread cannot interrupt pdfminer or lxml.
+force, the file and what to do; it never raises. Parsing runs in a child process (a reused worker,
+``pipeline.workers``) with an address-space limit and a wall-clock timeout enforced by the parent, because a
+thread cannot interrupt pdfminer or lxml.
 """
 
 from __future__ import annotations
@@ -17,10 +18,8 @@ import math
 import multiprocessing
 import os
 import re
-import resource
 import sys
 import tempfile
-import threading
 import time
 import traceback
 import zipfile
@@ -32,7 +31,9 @@ from typing import Any, TypeVar
 
 import yaml
 
+from pipeline import workers
 from pipeline.records import FileExtraction, Finding
+from pipeline.workers import report_stage
 
 T = TypeVar("T")
 LIMITS_FILE = Path(__file__).resolve().parents[1] / "schemas" / "limits.yaml"
@@ -291,15 +292,6 @@ def _count_rows(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> int:
 
 # --- Parsing in a child process with limits ---------------------------------------------------------
 
-_stage_pipe = None
-
-
-def report_stage(stage: str) -> None:
-    """Tell the parent how far the child got (shown when a limit stops it). A no-op outside a child."""
-    if _stage_pipe is not None:
-        _stage_pipe.send(("stage", stage))
-
-
 _MAIN_ENV = "FOI_GUARD_MAIN"
 
 
@@ -341,95 +333,64 @@ def _import_main_in_fork_server() -> None:
             del multiprocessing.process.current_process()._inheriting
 
 
-def _child_main(pipe, fn: Callable, args: tuple, memory_bytes: int, cpu_seconds: int) -> None:
-    global _stage_pipe
-    _stage_pipe = pipe
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    # The parent kills the child at the timeout; CPU time ends it even if the parent died first.
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
-    try:
-        result = fn(*args)
-        pipe.send(("ok", result))
-    except MemoryError:
-        pipe.send(("memory", ""))
-    except BaseException as error:  # noqa: BLE001 - everything goes back to the parent as a value
-        pipe.send(("error", f"{type(error).__name__}: {error}"[:500]))
-    finally:
-        pipe.close()
-
-
-_start_lock = threading.Lock()
-
-
-def _start(child: multiprocessing.process.BaseProcess) -> None:
-    """Start ``child``, also from a daemonic process such as a Dask worker.
-
-    multiprocessing refuses children to a daemonic process lest they be orphaned when it is terminated;
-    ours are killed by their parent at the timeout and by RLIMIT_CPU if the parent is gone, so the flag is
-    lifted for the moment of the start.
-    """
-    current = multiprocessing.current_process()
-    with _start_lock:
-        daemonic = current.daemon
-        if daemonic:
-            current.daemon = False
-        try:
-            child.start()
-        finally:
-            if daemonic:
-                current.daemon = True
-
-
 def run_limited(fn: Callable[..., T], *args: Any, limits: Limits, label: str) -> T | LimitExceeded | ChildFailure:
-    """``fn(*args)`` in a child process under ``limits.timeout_s`` and ``limits.memory_mb``.
+    """``fn(*args)`` in a worker process under ``limits.timeout_s`` and ``limits.memory_mb``.
 
-    Returns the result, a ``LimitExceeded`` (time: the parent killed the child; memory: an allocation
-    failed under RLIMIT_AS), or a ``ChildFailure`` (the child raised, or died by a signal). ``fn``, its
-    arguments and its result must pickle.
+    Returns the result, a ``LimitExceeded`` (time: the parent killed the worker; memory: an allocation
+    failed under RLIMIT_AS), or a ``ChildFailure`` (the call raised, or the worker died by a signal). ``fn``,
+    its arguments and its result must pickle. A memory failure in a worker that had served other calls is
+    tried once more in a new one, so that a file is never blamed for what earlier files left in the heap.
     """
-    context = _context()
-    reader, writer = context.Pipe(duplex=False)
-    child = context.Process(target=_child_main, daemon=True,
-                            args=(writer, fn, args, int(limits.memory_mb * MB), math.ceil(limits.timeout_s) + 5))
+    outcome, reused = _run_in_worker(fn, args, limits, label, fresh=False)
+    if reused and isinstance(outcome, LimitExceeded) and outcome.limit == "memory":
+        outcome, _ = _run_in_worker(fn, args, limits, label, fresh=True)
+    return outcome
+
+
+def _run_in_worker(fn: Callable, args: tuple, limits: Limits, label: str, fresh: bool) -> tuple[Any, bool]:
+    """The call's outcome, and whether the worker had served calls before it."""
     started = time.monotonic()
     try:
-        _start(child)
+        worker = workers.acquire(_context(), int(limits.memory_mb * MB), fresh=fresh)
     except (OSError, AssertionError, ValueError) as error:
-        reader.close()
-        writer.close()
         return ChildFailure(label, f"could not start a child process ({type(error).__name__}: {error})",
-                            "starting", 0.0)
-    writer.close()
-    stage = "starting"
+                            "starting", 0.0), False
+    reused = worker.calls > 0
     try:
-        while True:
-            remaining = started + limits.timeout_s - time.monotonic()
-            if remaining <= 0 or not reader.poll(remaining):
-                child.kill()
-                return LimitExceeded(label, "time", f"{limits.timeout_s:g} s", round(time.monotonic() - started, 3),
-                                     stage)
-            try:
-                kind, payload = reader.recv()
-            except (EOFError, OSError):
-                break
-            if kind == "stage":
-                stage = payload
-            elif kind == "ok":
-                return payload
-            elif kind == "memory":
-                return LimitExceeded(label, "memory", f"{limits.memory_mb:g} MB",
-                                     round(time.monotonic() - started, 3), stage)
-            else:
-                return ChildFailure(label, payload, stage, round(time.monotonic() - started, 3))
-    finally:
-        reader.close()
-        child.join(5)
-        if child.is_alive():
-            child.kill()
-            child.join()
-    signal_note = f"killed by signal {-child.exitcode}" if (child.exitcode or 0) < 0 else f"exit {child.exitcode}"
-    return ChildFailure(label, signal_note, stage, round(time.monotonic() - started, 3))
+        worker.conn.send((fn, args, math.ceil(limits.timeout_s) + 5))
+    except Exception as error:  # noqa: BLE001 - pickling fn or its arguments failed: nothing was sent
+        workers.release(worker)
+        return ChildFailure(label, f"could not start a child process ({type(error).__name__}: {error})",
+                            "starting", 0.0), reused
+    stage = "starting"
+    while True:
+        remaining = started + limits.timeout_s - time.monotonic()
+        if remaining <= 0 or not worker.conn.poll(remaining):
+            workers.kill(worker)
+            return LimitExceeded(label, "time", f"{limits.timeout_s:g} s", round(time.monotonic() - started, 3),
+                                 stage), reused
+        try:
+            kind, payload = worker.conn.recv()
+        except (EOFError, OSError):
+            break
+        except BaseException:
+            workers.kill(worker)          # a result this process cannot read: the worker's stream is suspect
+            raise
+        if kind == "stage":
+            stage = payload
+        elif kind == "ok":
+            workers.release(worker)
+            return payload, reused
+        elif kind == "memory":
+            workers.reap(worker)
+            return LimitExceeded(label, "memory", f"{limits.memory_mb:g} MB", round(time.monotonic() - started, 3),
+                                 stage), reused
+        else:
+            workers.release(worker)
+            return ChildFailure(label, payload, stage, round(time.monotonic() - started, 3)), reused
+    exitcode = workers.reap(worker)
+    signal_note = f"killed by signal {-exitcode}" if (exitcode or 0) < 0 else f"exit {exitcode}"
+    return ChildFailure(label, signal_note, stage, round(time.monotonic() - started, 3)), reused
 
 
 # --- The whole guard around one extractor -----------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import resource
 import subprocess
 import sys
 import textwrap
@@ -14,8 +15,9 @@ import openpyxl
 import pytest
 from hostile import builders, extractors
 
-from pipeline import guard
+from pipeline import guard, workers
 from pipeline.guard import (
+    MB,
     ChildFailure,
     LimitExceeded,
     Limits,
@@ -305,7 +307,8 @@ def test_run_limited_kills_c_code_that_a_thread_timeout_could_not_stop():
     assert time.monotonic() - started < 3.0
     assert isinstance(outcome, LimitExceeded)
     assert (outcome.label, outcome.limit, outcome.allowed, outcome.stage) == ("regex", "time", "1 s", "starting")
-    assert multiprocessing.active_children() == []   # killed and reaped, not left running
+    # killed and reaped, not left running: any child still alive is a worker waiting for its next call
+    assert set(multiprocessing.active_children()) <= workers.idle_processes()
 
 
 def test_run_limited_stops_an_allocation_past_the_memory_limit():
@@ -329,6 +332,29 @@ def test_run_limited_turns_a_raise_or_a_crash_into_a_value(function, args, error
     outcome = run_limited(function, *args, limits=LIMITS, label="bad")
     assert isinstance(outcome, ChildFailure)
     assert (outcome.label, outcome.error) == ("bad", error)
+
+
+def test_waiting_workers_end_with_the_process_that_started_them(tmp_path):
+    script = tmp_path / "leaves_a_worker.py"
+    script.write_text(textwrap.dedent(f"""
+        import os, sys
+        sys.path[:0] = [{str(Path(__file__).parent)!r}, {str(Path(__file__).parents[1])!r}]
+        from hostile.extractors import pid
+        from pipeline.guard import load_limits, run_limited
+
+        if __name__ == "__main__":
+            with open({str(tmp_path / "worker.pid")!r}, "w") as out:
+                out.write(str(run_limited(pid, limits=load_limits(), label="x")))
+            os._exit(0)   # no clean-up of any kind: as if killed
+    """))
+    # no pipes to the script: a worker inheriting one would make run() wait for the worker's end
+    subprocess.run([sys.executable, str(script)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   timeout=60, check=True)
+    worker = Path(f"/proc/{(tmp_path / 'worker.pid').read_text()}/status")
+    deadline = time.monotonic() + 10
+    while worker.exists() and "zombie" not in worker.read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not worker.exists() or "zombie" in worker.read_text()
 
 
 def test_a_slow_main_script_is_imported_once_not_once_per_child(tmp_path):
@@ -433,7 +459,44 @@ def test_the_guard_changes_nothing_on_the_sample_corpus():
 
 
 def test_the_child_has_a_cpu_limit_in_case_its_parent_dies_before_the_timeout():
-    assert run_limited(extractors.cpu_limit, limits=LIMITS.with_(timeout_s=2.5), label="cpu") == (8, 13)
+    # each call may use the timeout (rounded up) plus 5 s of CPU from where the worker stands (rounded up to a
+    # whole second, as RLIMIT_CPU counts), then SIGXCPU ends it
+    for _ in range(2):   # a new worker, then the same one again
+        allowance, hard = run_limited(extractors.cpu_allowance, limits=LIMITS.with_(timeout_s=2.5), label="cpu")
+        assert 7.5 < allowance < 9.0
+        assert hard == resource.RLIM_INFINITY or hard >= 8
+
+
+def test_a_worker_serves_one_call_after_another_until_it_has_served_its_share(monkeypatch):
+    monkeypatch.setattr(workers, "MAX_CALLS", 3)
+    fresh = workers.acquire(guard._context(), int(LIMITS.memory_mb * MB), fresh=True)
+    workers.release(fresh)   # the next call finds this worker waiting: it has served one call now
+    pids = [run_limited(extractors.pid, limits=LIMITS, label="pid") for _ in range(3)]
+    assert pids[0] == pids[1] == fresh.process.pid   # reused: no process start per file
+    assert pids[2] != pids[1]                        # replaced after MAX_CALLS calls
+    assert not fresh.process.is_alive()
+
+
+def test_a_worker_is_not_reused_after_a_timeout_or_a_crash():
+    before = run_limited(extractors.pid, limits=LIMITS, label="pid")
+    assert isinstance(run_limited(extractors.backtrack, 40, limits=LIMITS.with_(timeout_s=1), label="regex"),
+                      LimitExceeded)
+    after_timeout = run_limited(extractors.pid, limits=LIMITS, label="pid")
+    assert isinstance(run_limited(extractors.crash, limits=LIMITS, label="crash"), ChildFailure)
+    after_crash = run_limited(extractors.pid, limits=LIMITS, label="pid")
+    assert len({before, after_timeout, after_crash}) == 3
+
+
+def test_a_raise_leaves_the_worker_usable():
+    before = run_limited(extractors.pid, limits=LIMITS, label="pid")
+    assert isinstance(run_limited(extractors.fail, "no table here", limits=LIMITS, label="bad"), ChildFailure)
+    assert run_limited(extractors.pid, limits=LIMITS, label="pid") == before
+
+
+def test_a_memory_failure_in_a_used_worker_is_tried_again_in_a_new_one():
+    # the first call in any process fits; a second call in the same process raises MemoryError
+    assert run_limited(extractors.memory_error_after_the_first_call, limits=LIMITS, label="m") == "fitted"
+    assert run_limited(extractors.memory_error_after_the_first_call, limits=LIMITS, label="m") == "fitted"
 
 
 def test_a_daemonic_worker_process_can_still_extract_under_the_guard(tmp_path):

@@ -133,10 +133,31 @@ def library_choke_extractor(path: Path, force_id: str, source_file: str, hints: 
     return FileExtraction(force_id, source_file, "", "xlsx")
 
 
-def cpu_limit() -> tuple[int, int]:
+def cpu_allowance() -> tuple[float, int]:
+    """CPU seconds this process may still use before its soft limit ends it, and its hard limit."""
     import resource
 
-    return resource.getrlimit(resource.RLIMIT_CPU)
+    soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return soft - (usage.ru_utime + usage.ru_stime), hard
+
+
+def pid() -> int:
+    import os
+
+    return os.getpid()
+
+
+_calls = 0
+
+
+def memory_error_after_the_first_call() -> str:
+    """Fits in a new process only: stands for a file that a heap used by earlier files could not hold."""
+    global _calls
+    _calls += 1
+    if _calls > 1:
+        raise MemoryError
+    return "fitted"
 
 
 def guard_from_a_daemon(path: str, results) -> None:
