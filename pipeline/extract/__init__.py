@@ -105,8 +105,9 @@ def extract_file(path: Path, force_id: str, source_file: str, hints: dict | None
 
 def warm() -> None:
     """Load every reader's data (header synonyms, letter and count phrases, page furniture) and compile its
-    patterns now. The guard calls this once in its fork server, so that each per-file child, forked from it,
-    starts with them instead of parsing the YAML again (~80 ms a file, measured on the scale corpus)."""
+    patterns now. The guard calls this once in its fork server, so that each worker process, forked from it,
+    starts with them instead of parsing the YAML again (~80 ms a process, measured on the scale corpus when a
+    process read one file)."""
     from pipeline.extract import counts, furniture, headers, letter, prose
 
     counts.phrases()
