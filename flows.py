@@ -7,6 +7,7 @@ report. ``python flows.py`` runs the same flow as ``foi run``.
 from __future__ import annotations
 
 import datetime as dt
+import queue
 import sys
 from pathlib import Path
 
@@ -14,9 +15,8 @@ from pipeline import prefect_env
 
 prefect_env.configure()
 
-from prefect import flow, task, unmapped  # noqa: E402
+from prefect import flow, task  # noqa: E402
 from prefect.context import FlowRunContext  # noqa: E402
-from prefect.futures import as_completed  # noqa: E402
 from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 from prefect.utilities.annotations import opaque  # noqa: E402
 
@@ -39,6 +39,7 @@ from pipeline.validate import load_gate  # noqa: E402
 from pipeline.vocabulary import load_vocabulary, write_review_file  # noqa: E402
 
 MAX_WORKERS = 4  # Prefect's thread pool is unbounded by default; returns are CPU-bound parsing
+EXTRACT_AHEAD = MAX_WORKERS - 1  # returns being read at once; the pool's last thread maps what has been read
 
 
 def _retry_on_io_error(task, task_run, state) -> bool:
@@ -70,18 +71,6 @@ def process_return_task(folder: ReturnFolder, extractions: list[FileExtraction],
     return process_return(folder, extractions, vocabulary, load_gate(Path(gate_path) if gate_path else None))
 
 
-def _outcome_or_error(processed, extracted) -> ForceOutcome | BaseException:
-    """A force's outcome, or why it has none. When extraction failed (after its retries) the process task never
-    ran (its state is NotReady, whose result raises); the extraction's own error is the reason then."""
-    if extracted.state.is_failed() or extracted.state.is_crashed():
-        error = extracted.result(raise_on_failure=False)
-        return error if isinstance(error, BaseException) else RuntimeError(extracted.state.message)
-    try:
-        return processed.result(raise_on_failure=False)
-    except Exception as error:  # noqa: BLE001 - an unfinished run: reported as that force's failure
-        return error
-
-
 def make_task_runner(kind: str = "thread", dask_address: str | None = None, max_workers: int = MAX_WORKERS):
     if kind == "thread":
         return ThreadPoolTaskRunner(max_workers=max_workers)
@@ -98,25 +87,64 @@ def make_task_runner(kind: str = "thread", dask_address: str | None = None, max_
 
 def _process_returns(folders: list[ReturnFolder], review_path: str | None,
                      gate_path: str | None) -> list[ForceOutcome]:
-    """One extract task and one process task per return; each force's outcome as soon as it is ready."""
-    extracted = extract_return_task.map(folders)
-    processed = process_return_task.map(folders, [_untraversed(future) for future in extracted],
-                                        unmapped(review_path), unmapped(gate_path))
-    index_of = {future: i for i, future in enumerate(processed)}
+    """One extract task and one process task per return; each force's outcome as soon as it is ready.
+
+    Extraction runs only ``EXTRACT_AHEAD`` returns ahead, and a return's process task is submitted the moment its
+    extraction ends, so this process maps and validates one return while the guard workers read the next. With
+    every extraction queued at once (``.map``) the FIFO pool ran all of them before any mapping: this process
+    sat idle while files were read, then mapped all 40 returns on one core while the other idled.
+    """
+    finished: queue.SimpleQueue = queue.SimpleQueue()
+    waiting = iter(range(len(folders)))
+    extracting: dict[object, int] = {}
+    processing: dict[object, int] = {}
+    extraction: dict[int, str] = {}     # "cached" or "fresh", per return
     outcomes: list[ForceOutcome] = []
-    for future in as_completed(processed):
-        i = index_of[future]
-        folder = folders[i]
-        result = _outcome_or_error(future, extracted[i])
+
+    def extract_next() -> None:
+        i = next(waiting, None)
+        if i is not None:
+            future = extract_return_task.submit(folders[i])
+            extracting[future] = i
+            future.add_done_callback(finished.put)
+
+    for _ in range(EXTRACT_AHEAD):
+        extract_next()
+    while extracting or processing:
+        future = finished.get()
+        future.wait()                   # done: this sets its final state, which .state would ask the API for
+        if future in extracting:
+            i = extracting.pop(future)
+            extract_next()
+            if future.state.is_failed() or future.state.is_crashed():
+                error = future.result(raise_on_failure=False)
+                if not isinstance(error, BaseException):
+                    error = RuntimeError(future.state.message)
+                outcomes.append(_failed_outcome(folders[i], error))
+                continue
+            processed = process_return_task.submit(folders[i], _untraversed(future), review_path, gate_path)
+            processing[processed] = i
+            extraction[i] = "cached" if future.state.name == "Cached" else "fresh"
+            processed.add_done_callback(finished.put)
+            continue
+        i = processing.pop(future)
+        try:
+            result = future.result(raise_on_failure=False)
+        except Exception as error:  # noqa: BLE001 - an unfinished run: reported as that force's failure
+            result = error
         if isinstance(result, ForceOutcome):
-            outcome = result
-            outcome.summary.extraction = "cached" if extracted[i].state.name == "Cached" else "fresh"
+            result.summary.extraction = extraction[i]
+            outcomes.append(result)
+            _advance(result.summary)
         else:
-            outcome = unreadable_outcome(folder, f"{type(result).__name__}: {result}")
-        outcomes.append(outcome)
-        _advance(outcome.summary)
-        extracted[i] = None  # its rows are mapped now; the future was the last thing holding them
+            outcomes.append(_failed_outcome(folders[i], result))
     return outcomes
+
+
+def _failed_outcome(folder: ReturnFolder, error: BaseException) -> ForceOutcome:
+    outcome = unreadable_outcome(folder, f"{type(error).__name__}: {error}")
+    _advance(outcome.summary)
+    return outcome
 
 
 def _untraversed(future):
