@@ -21,6 +21,7 @@ from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 from prefect.utilities.annotations import opaque  # noqa: E402
 
 from pipeline import progress, run_cache  # noqa: E402
+from pipeline.aside import Aside  # noqa: E402
 from pipeline.cache import process_fingerprint, return_fingerprint  # noqa: E402
 from pipeline.process import (  # noqa: E402
     Consolidation,
@@ -31,9 +32,9 @@ from pipeline.process import (  # noqa: E402
     process_return,
     unreadable_outcome,
 )
-from pipeline.publish import publish  # noqa: E402
+from pipeline.publish import publish, published_paths  # noqa: E402
 from pipeline.records import FileExtraction  # noqa: E402
-from pipeline.report import prefect_artifacts, write_report  # noqa: E402
+from pipeline.report import prefect_artifacts, update_latest, write_report  # noqa: E402
 from pipeline.returns import ReturnFolder, discover_returns  # noqa: E402
 from pipeline.validate import load_gate  # noqa: E402
 from pipeline.vocabulary import load_vocabulary, write_review_file  # noqa: E402
@@ -195,17 +196,25 @@ def consolidate_returns(raw_dir: str = "raw", out_dir: str = "published", report
         result = consolidate(_process_returns(folders, review_path, gate_path), run_findings, run_id=run_id,
                              started_at=started_at.isoformat(timespec="seconds"),
                              raw_dir=Path(raw_dir), published_dir=Path(out_dir), gate=gate)
+    publishing = None
     if result.run.published:
         if cached is not None and run_cache.outputs_intact(cached.output_digests):
             result.run.outputs = list(cached.output_digests)
         else:
-            outputs = publish(result.cases, result.forces, Path(out_dir), counts=result.counts)
-            result.run.outputs = [str(p) for p in outputs]
-    if key is not None and cached is None:
-        run_cache.save(run_cache.CachedRun(key, result, run_cache.output_digests(result.run.outputs)))
+            # on the other core while this process writes the report; `latest` moves once both are done
+            publishing = Aside(publish, result.cases, result.forces, Path(out_dir), counts=result.counts)
+            result.run.outputs = [str(p) for p in published_paths(Path(out_dir), result.counts is not None)]
     if review_path:
         write_review_file(result.run.review_queue, Path(review_path))
-    run_dir = write_report(result.run, result.cases, Path(reports_dir), quarantined=result.quarantined, gate=gate)
+    run_dir = write_report(result.run, result.cases, Path(reports_dir), quarantined=result.quarantined, gate=gate,
+                           move_latest=publishing is None)
+    if publishing is not None:
+        written = [str(p) for p in publishing.result()]
+        if written != result.run.outputs:
+            raise RuntimeError(f"publish wrote {written}, not the {result.run.outputs} its report names")
+        update_latest(Path(reports_dir), result.run.run_id)
+    if key is not None and cached is None:
+        run_cache.save(run_cache.CachedRun(key, result, run_cache.output_digests(result.run.outputs)))
     prefect_artifacts(result.run)
     statuses = result.forces["response_status"].value_counts().sort_index().to_dict()
     return {

@@ -314,6 +314,14 @@ def methodology_note(cases: pd.DataFrame, forces: pd.DataFrame, counts: pd.DataF
     return "\n".join(lines)
 
 
+def published_paths(out_dir: Path, with_counts: bool) -> list[Path]:
+    """What ``publish`` leaves in ``out_dir``, in its order: known before it runs, so the report can be written
+    while it does (flows.py)."""
+    names = ["README.md", "cases.csv", "cases.parquet", "datapackage.json", "foi_dataset.xlsx", "forces.csv",
+             "forces.parquet"] + (["counts.csv", "counts.parquet"] if with_counts else [])
+    return sorted(Path(out_dir) / name for name in names)
+
+
 def publish(cases: pd.DataFrame, forces: pd.DataFrame, out_dir: Path, counts: pd.DataFrame | None = None
             ) -> list[Path]:
     """Write every output into a temporary sibling folder, then swap it in as ``out_dir``.

@@ -22,7 +22,7 @@ from pipeline.counts import counted_totals
 from pipeline.forces import all_forces
 from pipeline.records import CASE_COLUMNS, ExtractedRow, Failure
 from schemas import ROW_CHECK_COLUMNS
-from schemas.cases import case_schema, consolidated_schema
+from schemas.cases import CONTENT_COLUMNS, REPEATS_COLUMN, case_schema, consolidated_schema, repeated_record
 from schemas.extracted import extracted_schema, rows_frame
 from schemas.forces import forces_schema, missing_forces
 
@@ -122,7 +122,7 @@ def _message(template: str, fields: dict) -> str:
         return template
     fields = _Blank({k: _text(fields[k]) for k in names if k in fields})
     try:
-        return string.Formatter().vformat(template, (), fields)
+        return template.format_map(fields)   # str's own formatting: string.Formatter's is Python, 8x slower
     except (ValueError, IndexError, AttributeError, KeyError):
         return template
 
@@ -157,11 +157,6 @@ def _failure_rows(cases: pd.DataFrame) -> list[dict]:
             check = names[raw_check] = _check_name(raw_check)
         if index is None or (isinstance(index, float) and index != index):
             index = None
-        elif isinstance(value, dict):
-            # a cell_check: pandera gives the failing cells of the row as {column: value}
-            rows += [{"index": index, "column": str(cell), "check": check, "value": cell_value}
-                     for cell, cell_value in value.items()]
-            continue
         else:
             blamed_column = ROW_CHECK_COLUMNS.get(check)
             if blamed_column is not None:
@@ -332,13 +327,18 @@ def validate_consolidated(cases: pd.DataFrame, forces: pd.DataFrame, *, gate: Ga
     failures: list[Failure] = []
 
     listed = tuple(forces["force_id"]) if "force_id" in forces else ()
-    row_at = _Rows(cases)
-    for item in _run(consolidated_schema(listed), cases):
+    checked = cases
+    if set(CONTENT_COLUMNS) | {"record_id", "force_id", "source_file"} <= set(cases.columns):
+        checked = cases.assign(**{REPEATS_COLUMN: repeated_record(cases)})
+    row_at = _Rows(checked)
+    for item in _run(consolidated_schema(listed), checked):
         row = row_at(item["index"])
-        value = _text(item["value"])
-        fields = {**row, "check": item["check"], "column": item["column"], "value": value}
+        column, value = item["column"], _text(item["value"])
+        if column == REPEATS_COLUMN:     # the repeat is pointed out in the text a reader would compare
+            column, value = "breach_text", _text(row.get("breach_text"))
+        fields = {**row, "check": item["check"], "column": column, "value": value}
         failures.append(Failure(
-            stage="consolidated", check=item["check"], column=item["column"], value=value,
+            stage="consolidated", check=item["check"], column=column, value=value,
             force_id=row.get("force_id", ""), source_file=row.get("source_file", ""),
             locator=row.get("source_locator", ""),
             action=_action(gate, item["check"], "consolidated", can_quarantine=False),
@@ -359,9 +359,18 @@ def validate_consolidated(cases: pd.DataFrame, forces: pd.DataFrame, *, gate: Ga
     return _sorted(failures)
 
 
+_NUMBERS = re.compile(r"(\d+)")
+
+
 def natural_key(text: str) -> tuple:
-    """'row 2' before 'row 10': numbers inside a locator compare as numbers."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", text))
+    """'row 2' before 'row 10': numbers inside a locator compare as numbers.
+
+    Splitting on a captured group alternates text and number (text first, maybe empty), so two keys compare
+    text with text and number with number at every position. Twice as fast as tagging each part; the report
+    sorts ~90,000 failures by it on the scale corpus."""
+    parts: list = _NUMBERS.split(text)
+    parts[1::2] = map(int, parts[1::2])
+    return tuple(parts)
 
 
 def _sorted(failures: list[Failure]) -> list[Failure]:

@@ -27,24 +27,6 @@ def row_check(name: str, column: str, passes: Callable[[pd.DataFrame], pd.Series
     return pa.Check(lambda frame: passes(frame).fillna(False).astype(bool), name=name, ignore_na=False)
 
 
-def cell_check(name: str, column: str, passes: Callable[[pd.DataFrame], pd.Series]) -> pa.Check:
-    """A check that needs several columns of a row and blames one cell, reported once per failing row.
-
-    Where a check may fail on most rows of a large table (a repeated case, in a return that repeats its
-    rows): a ``row_check`` is reported once per column of every failing row (24 entries a row; measured at
-    19,800 repeated rows, half the consolidation's time and peak); this one returns a boolean frame that is
-    False only in ``column``.
-    pandera's handling costs ~20 ms a call, so it suits a check run once, on the whole table, where
-    ``column`` is never null (pandera would drop a failure on a null cell).
-    """
-    def check(frame: pd.DataFrame) -> pd.DataFrame:
-        verdict = pd.DataFrame(True, index=frame.index, columns=frame.columns)
-        verdict[column] = passes(frame).fillna(False).astype(bool)
-        return verdict
-
-    return pa.Check(check, name=name, ignore_na=False)
-
-
 def column_check(name: str, passes: Callable[[pd.Series], pd.Series]) -> pa.Check:
     """A vectorised check on one column, named for the gate."""
     return pa.Check(lambda series: passes(series).fillna(False).astype(bool), name=name, ignore_na=False)

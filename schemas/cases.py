@@ -10,7 +10,7 @@ import re
 import pandas as pd
 import pandera.pandas as pa
 
-from schemas import cell_check, column_check, row_check
+from schemas import column_check, row_check
 
 # Case columns that hold a controlled code, and the vocabulary field that lists their codes.
 CODE_FIELDS = {
@@ -102,9 +102,20 @@ def case_schema(allowed_codes: dict[str, tuple[str, ...]], periods: dict[str, tu
     )
 
 
-def _repeated_content(frame: pd.DataFrame) -> pd.Series:
+def repeated_record(frame: pd.DataFrame) -> pd.Series:
+    """Each row's earlier twin: the record_id of the first row of the same file with the same texts, or ''.
+
+    Validated as a column of its own (``REPEATS_COLUMN``, added by ``validate_consolidated``) so that pandera
+    reports a repeat once, in one cell: as a check over the whole frame that blames one cell it cost 1.9 s of
+    CPU for the 87,120 repeats of the scale corpus (pandera turns each failing row into a dict), as a column
+    check 0.1 s. The validation reports the failure against ``breach_text``, as a reader would point at it.
+    """
     keys = ["force_id", "source_file", *CONTENT_COLUMNS]
-    return ~frame.duplicated(subset=keys, keep="first")
+    first = frame.groupby(keys, sort=False, dropna=False)["record_id"].transform("first")
+    return first.where(frame.duplicated(subset=keys, keep="first"), "")
+
+
+REPEATS_COLUMN = "repeats_record"
 
 
 def consolidated_schema(force_ids: tuple[str, ...]) -> pa.DataFrameSchema:
@@ -116,7 +127,7 @@ def consolidated_schema(force_ids: tuple[str, ...]) -> pa.DataFrameSchema:
             "source_file": pa.Column(str),
             "source_locator": pa.Column(str),
             **{name: pa.Column(str) for name in CONTENT_COLUMNS},
+            REPEATS_COLUMN: pa.Column(str, column_check("case_repeated", lambda s: s == ""), required=False),
         },
-        checks=[cell_check("case_repeated", "breach_text", _repeated_content)],
         name="consolidated cases",
     )

@@ -193,3 +193,32 @@ def test_a_control_character_in_a_text_publishes_kept_in_the_csv_and_replaced_in
     sheet = load_workbook(tmp_path / "out" / "foi_dataset.xlsx")["cases"]
     header = [c.value for c in sheet[1]]
     assert sheet.cell(row=3, column=header.index("breach_text") + 1).value == "Posted a photo\ufffd on Facebook\ufffd"
+
+
+@pytest.mark.parametrize("with_counts", [False, True])
+def test_the_outputs_are_known_before_publishing(tmp_path, with_counts):
+    from pipeline.counts import empty_counts
+    from pipeline.publish import published_paths
+
+    out = tmp_path / "published"
+    written = publish(_cases(), _forces(), out, counts=empty_counts() if with_counts else None)
+    assert written == published_paths(out, with_counts)
+    assert ("counts.csv" in {p.name for p in written}) is with_counts
+
+
+def test_publishing_aside_writes_what_publishing_here_writes(tmp_path):
+    from pipeline.aside import Aside
+
+    publish(_cases(), _forces(), tmp_path / "here")
+    written = Aside(publish, _cases(), _forces(), tmp_path / "aside").result()
+    assert [p.name for p in written] == [p.name for p in sorted((tmp_path / "here").iterdir())]
+    assert _digests(tmp_path / "aside") == _digests(tmp_path / "here")
+
+
+def test_a_publish_that_fails_aside_says_why(tmp_path):
+    from pipeline.aside import Aside, AsideError
+
+    (tmp_path / "blocked").write_text("a file where the folder's parent should be")
+    pending = Aside(publish, _cases(), _forces(), tmp_path / "blocked" / "published")
+    with pytest.raises(AsideError, match=r"publish failed in its process: (FileExistsError|NotADirectoryError)"):
+        pending.result()

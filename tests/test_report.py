@@ -335,3 +335,14 @@ def test_snapshot_keeps_codes_as_text_and_missing_values_empty():
     assert cases == dict(sorted(cases.items()))
     assert first[1] == "" and first[6] == ""          # year missing, platform column absent
     assert all(isinstance(v, str) for values in cases.values() for v in values)
+
+
+def test_the_artifact_summary_says_what_the_report_summary_says(tmp_path):
+    from pipeline.report import artifact_markdown, changes_since, snapshot, summary_lines, validation_document
+
+    run, _ = run_record()
+    lines = summary_lines(validation_document(run, changes_since(None, snapshot(run, pd.DataFrame()))))[:-1]
+    markdown = artifact_markdown(run)
+    assert [line for line in lines[1:] if not line.startswith("  - ")] == [
+        line[2:] for line in markdown.split("\n\n")[1].splitlines()]
+    assert any(line.startswith("  ") and "(" in line for line in lines)   # the per-check lines are compared too

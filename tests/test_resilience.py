@@ -136,3 +136,19 @@ def test_a_run_killed_while_extracting_leaves_published_as_it_was_and_the_next_r
     assert after["published"] is True
     assert after["cases"] == 2 * before["cases"]
     assert _digests(tmp_path / "published") != published_before
+
+
+def test_a_publish_that_fails_fails_the_run_and_latest_stays_on_the_last_good_run(prefect_server, tmp_path):
+    import flows
+    from pipeline.aside import AsideError
+    from pipeline.report import resolve_run_dir
+
+    _copy_forces(tmp_path / "raw", ("durham", "essex"))
+    _, good = _run_in_process(tmp_path)
+    good_run = resolve_run_dir(tmp_path / "reports")
+    (tmp_path / "blocked").write_text("a file where published/'s parent should be")
+    with pytest.raises(AsideError, match="publish failed in its process"):
+        flows.consolidate_returns(raw_dir=str(tmp_path / "raw"), out_dir=str(tmp_path / "blocked" / "published"),
+                                  reports_dir=str(tmp_path / "reports"), review_path=None)
+    assert good["published"] is True
+    assert resolve_run_dir(tmp_path / "reports") == good_run

@@ -231,3 +231,12 @@ def test_period_bounds_may_be_dates_or_missing():
     result = validate_cases(frame, allowed_codes=CODES, periods=periods)
     assert [(f.force_id, f.value) for f in result.failures] == [("kent", "2010"), ("west-mercia", "2014")]
     assert result.failures[0].message == "year 2010 is outside the period the force answered for (2011-04-01 to ...)"
+
+
+def test_locators_sort_with_their_numbers_as_numbers():
+    from pipeline.validate import natural_key
+
+    locators = ["page 10, table 1, row 2", "page 2, table 1, row 10", "page 2, table 1, row 9", "12", "2",
+                "'2012'!A10", "'2012'!A9", "", "row 2 of 10"]
+    assert sorted(locators, key=natural_key) == ["", "2", "12", "'2012'!A9", "'2012'!A10", "page 2, table 1, row 9",
+                                                 "page 2, table 1, row 10", "page 10, table 1, row 2", "row 2 of 10"]

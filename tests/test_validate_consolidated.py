@@ -67,7 +67,17 @@ def test_a_case_copied_within_a_file_is_a_warning_not_a_block():
     failures = validate_consolidated(frame, forces_table(kent={"cases": 0, "rows_read": 0, "rows_published": 0}))
     assert [(f.check, f.locator, f.column, f.value, f.action) for f in failures] == [
         ("case_repeated", "page 1, table 1, row 2", "breach_text", frame.loc[1, "breach_text"], "warn")]
+    assert failures[0].message.startswith(f"same texts as {frame.loc[0, 'record_id']}, an earlier row of ")
     assert gate_decision(failures)[0] is True
+
+
+def test_rows_that_differ_in_one_text_or_come_from_other_files_are_not_repeats():
+    frame = cases(case(1), case(2), case(3), case(4))
+    frame.loc[1, "outcome_text"] = "Dismissed"
+    frame.loc[3, "source_file"] = "west-mercia/second-answer.pdf"
+    failures = validate_consolidated(frame, forces_table(kent={"cases": 0, "rows_read": 0, "rows_published": 0}))
+    assert [(f.check, f.record_id) for f in failures if f.check == "case_repeated"] == [
+        ("case_repeated", frame.loc[2, "record_id"])]
 
 
 def test_many_repeated_cases_are_reported_once_each_naming_the_repeated_text():
