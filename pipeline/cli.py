@@ -1,19 +1,21 @@
 """The ``foi`` command: a thin layer of argument parsing over library functions.
 
-Exit status: 0 published (or the command did its job), 1 publication withheld by the validation gate,
-2 bad arguments.
+Exit status: 0 published (or the command did its job), 1 publication withheld by the validation gate (or
+Prefect's server could not start, so nothing ran), 2 bad arguments.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 from pipeline import prefect_env
 
 EXIT_OK, EXIT_WITHHELD, EXIT_USAGE = 0, 1, 2
+EXIT_FAILED = 1
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -22,6 +24,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if not raw.is_dir():
         print(f"foi run: the returns folder '{raw}' does not exist. Give --raw DIR.", file=sys.stderr)
         return EXIT_USAGE
+    from pipeline import prefect_server
+
+    server = prefect_server.start_if_prefect_would()   # boots on the other core while Prefect is imported
     import flows  # imported late: Prefect reads its settings at import time
     from pipeline import progress
 
@@ -36,6 +41,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     print(f"foi run: reading returns in {raw}/ for the 43 forces (Prefect starts first; this takes a few "
           f"seconds)", file=sys.stderr, flush=True)
+    if server is not None:
+        try:
+            server.wait_ready(float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")))
+        except prefect_server.ServerStartError as error:
+            print(f"foi run: {error}. Nothing was read or published.", file=sys.stderr)
+            return EXIT_FAILED
     progress.start(43)
     try:
         runner = flows.make_task_runner(args.task_runner, args.dask_address)

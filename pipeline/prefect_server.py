@@ -1,0 +1,124 @@
+"""Prefect's temporary API server for one ``foi run``, started before Prefect is even imported.
+
+With no ``PREFECT_API_URL``, Prefect starts its ephemeral server when the flow first needs the API: it imports
+``prefect.server.api.server`` in this process (1.4 s of CPU, only to reach the class that launches the server),
+then waits while the server process imports the same and opens the database (3.3 s). Measured on an unchanged
+re-run of the scale corpus, that was 4.9 s of a 12.1 s run, with this process idle for 3.3 s of it. Started
+here first, the same server (Prefect's own command line and environment) boots on the other core while this
+process imports Prefect, pandas and the pipeline; the flow then talks to it through ``PREFECT_API_URL``.
+
+Used only where Prefect would have started its ephemeral server: no API URL exported, none in the
+profile, and Prefect not yet imported here (an importing program keeps its own settings).
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+SERVER_ENV = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+
+
+class ServerStartError(RuntimeError):
+    pass
+
+
+class TemporaryServer:
+    """One uvicorn process serving Prefect's API on loopback, stopped when this process exits."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen | None = None
+        self.port: int | None = None
+        self._ready = False
+        self._spawn()
+        # registered before Prefect is imported, so it runs after Prefect's own exit handlers (atexit is last in,
+        # first out): its log and event workers still reach the server while they drain
+        atexit.register(self.stop)
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api"
+
+    def _spawn(self) -> None:
+        self.port = _free_port()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--app-dir", _prefect_dir(), "--factory",
+             "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
+             "--log-level", "error", "--lifespan", "on"],
+            env={**os.environ, **SERVER_ENV})
+
+    def wait_ready(self, timeout_s: float) -> None:
+        """Return once the API answers its health check; a clear error if the server exits or never answers."""
+        deadline = time.monotonic() + timeout_s
+        while not self._ready:
+            status = self.process.poll()
+            if status is not None:
+                # a port the kernel had just given out, taken again before uvicorn bound it, shows as status 3
+                raise ServerStartError(f"Prefect's temporary API server on port {self.port} exited with status "
+                                       f"{status} before it answered (its output is above)")
+            try:
+                with urllib.request.urlopen(f"{self.api_url}/health", timeout=2) as response:
+                    self._ready = response.status == 200
+            except (urllib.error.URLError, OSError):
+                pass
+            if not self._ready:
+                if time.monotonic() > deadline:
+                    raise ServerStartError(f"Prefect's temporary API server did not answer on {self.api_url} "
+                                           f"within {timeout_s:.0f} s (PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS)")
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        """As Prefect stops its ephemeral server: terminate, 5 s to finish, then kill."""
+        process, self.process = self.process, None
+        if process is None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _prefect_dir() -> str:
+    """The folder holding the ``prefect`` package (uvicorn's --app-dir), found without importing Prefect."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("prefect")
+    if spec is None or not spec.submodule_search_locations:
+        raise ServerStartError("Prefect is not installed in this environment")
+    return str(Path(next(iter(spec.submodule_search_locations))).parent)
+
+
+def profile_sets_api_url(home: Path) -> bool:
+    """True when the Prefect profiles file under ``home`` names an API URL (``prefect config set``)."""
+    try:
+        return "PREFECT_API_URL" in (home / "profiles.toml").read_text(encoding="utf-8")
+    except OSError:
+        return False
+
+
+def start_if_prefect_would(home: str | None = None) -> TemporaryServer | None:
+    """The temporary server, its URL exported for Prefect; ``None`` where Prefect would not start one."""
+    if "prefect" in sys.modules or os.environ.get("PREFECT_API_URL"):
+        return None
+    if profile_sets_api_url(Path(home or os.environ.get("PREFECT_HOME", "~/.prefect")).expanduser()):
+        return None
+    if os.environ.get("PREFECT_SERVER_ALLOW_EPHEMERAL_MODE", "true").lower() in ("false", "0"):
+        return None
+    server = TemporaryServer()
+    os.environ["PREFECT_API_URL"] = server.api_url
+    return server

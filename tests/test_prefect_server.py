@@ -1,0 +1,126 @@
+"""``foi run`` starts Prefect's temporary API server itself, before Prefect is imported, only where Prefect would
+have started its ephemeral one, and leaves no server behind when it exits."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.conftest import RAW, ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def _env(home: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    return {**env, "PYTHONPATH": str(ROOT), "PREFECT_HOME": str(home),
+            "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(home / "storage"), "PREFECT_LOGGING_LEVEL": "WARNING",
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1", **extra}
+
+
+def _servers_of(home: Path) -> list[psutil.Process]:
+    """Prefect API server processes still running on this Prefect home."""
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        try:
+            if "prefect.server.api.server:create_app" in " ".join(process.info["cmdline"] or []) \
+                    and process.environ().get("PREFECT_HOME") == str(home):
+                found.append(process)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return found
+
+
+_DECISIONS = """
+import json, os, sys
+from pathlib import Path
+from pipeline import prefect_server
+
+def decide(**env):
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        server = prefect_server.start_if_prefect_would()
+        return None if server is None else server.api_url
+    finally:
+        os.environ.clear(); os.environ.update(saved)
+
+home = Path(os.environ["PREFECT_HOME"])
+decisions = {"api_url_exported": decide(PREFECT_API_URL="http://127.0.0.1:4200/api"),
+             "ephemeral_mode_off": decide(PREFECT_SERVER_ALLOW_EPHEMERAL_MODE="false")}
+(home / "profiles.toml").write_text('[profiles.local]\\nPREFECT_API_URL = "http://127.0.0.1:4200/api"\\n')
+decisions["api_url_in_profile"] = decide()
+(home / "profiles.toml").unlink()
+server = prefect_server.start_if_prefect_would()
+decisions["started"] = os.environ["PREFECT_API_URL"] == server.api_url
+server.wait_ready(120)
+import urllib.request
+with urllib.request.urlopen(server.api_url + "/health") as response:
+    decisions["health"] = response.status
+decisions["prefect_imported_before_ready"] = "prefect" in sys.modules
+process = server.process
+server.stop()
+decisions["exit_after_stop"] = process.poll() is not None
+print(json.dumps(decisions))
+"""
+
+
+def test_the_server_is_started_only_where_prefect_would_start_its_own_and_stops_on_request(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    done = subprocess.run([sys.executable, "-c", _DECISIONS], env=_env(home), cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    decisions = json.loads(done.stdout.strip().splitlines()[-1])
+    assert decisions == {"api_url_exported": None, "ephemeral_mode_off": None, "api_url_in_profile": None,
+                         "started": True, "health": 200, "prefect_imported_before_ready": False,
+                         "exit_after_stop": True}
+    assert _servers_of(home) == []
+
+
+def test_an_importing_program_keeps_its_own_prefect_settings():
+    import prefect  # noqa: F401 - this test process has Prefect, and its test server, already
+
+    from pipeline import prefect_server
+
+    assert prefect_server.start_if_prefect_would() is None
+
+
+def test_foi_run_on_its_own_server_publishes_quietly_and_leaves_no_server_running(tmp_path):
+    home, raw = tmp_path / "home", tmp_path / "raw"
+    for force_id in ("durham", "essex"):
+        shutil.copytree(RAW / force_id, raw / force_id)
+    done = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", "--raw", str(raw), "--out",
+                           str(tmp_path / "published"), "--reports", str(tmp_path / "reports"), "--review", ""],
+                          env=_env(home), cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output[-3000:]
+    assert "Traceback" not in output, output[-3000:]
+    assert (tmp_path / "published" / "cases.csv").is_file()
+    document = json.loads((tmp_path / "reports" / "latest" / "validation.json").read_text(encoding="utf-8"))
+    assert document["run"]["published"] is True
+    assert _servers_of(home) == []
+
+
+def test_a_server_that_does_not_answer_in_time_is_a_clear_error_and_is_stopped(tmp_path):
+    home, raw = tmp_path / "home", tmp_path / "raw"
+    shutil.copytree(RAW / "durham", raw / "durham")
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", "--raw", str(raw), "--out",
+                           str(tmp_path / "published")],
+                          env=_env(home, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="0"), cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1
+    assert "did not answer" in done.stderr and "Nothing was read or published" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "published").exists()
+    assert _servers_of(home) == []
+    assert time.monotonic() - started < 60
