@@ -52,7 +52,7 @@ class TemporaryServer:
             [sys.executable, "-m", "uvicorn", "--app-dir", _prefect_dir(), "--factory",
              "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
              "--log-level", "error", "--lifespan", "on"],
-            env={**os.environ, **SERVER_ENV})
+            env={**os.environ, **SERVER_ENV}, preexec_fn=_die_with_parent if sys.platform == "linux" else None)
 
     def wait_ready(self, timeout_s: float) -> None:
         """Return once the API answers its health check; a clear error if the server exits or never answers."""
@@ -85,6 +85,20 @@ class TemporaryServer:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def _die_with_parent() -> None:
+    """In the server's process before it runs: SIGTERM to it when ``foi run`` dies.
+
+    A SIGTERM (a scheduler's stop, a worker's cancel) ends ``foi run`` without its exit handlers: Prefect's
+    flow engine reports the crash and re-raises the signal. Prefect's own ephemeral server is orphaned then,
+    and so was this one (measured: both left running with parent 1). Safe here: spawned before Prefect is
+    imported, this process has one thread, the one that lives until it exits.
+    """
+    import ctypes
+    import signal
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)   # 1 = PR_SET_PDEATHSIG
 
 
 def _free_port() -> int:

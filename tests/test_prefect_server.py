@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import httpx
 import psutil
 import pytest
 
@@ -124,3 +126,32 @@ def test_a_server_that_does_not_answer_in_time_is_a_clear_error_and_is_stopped(t
     assert not (tmp_path / "published").exists()
     assert _servers_of(home) == []
     assert time.monotonic() - started < 60
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the parent-death signal is Linux's")
+def test_a_foi_run_stopped_by_sigterm_takes_its_server_with_it(tmp_path):
+    home, raw = tmp_path / "home", tmp_path / "raw"
+    shutil.copytree(RAW / "durham", raw / "durham")
+    run = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "run", "--raw", str(raw), "--out",
+                            str(tmp_path / "published"), "--reports", str(tmp_path / "reports")],
+                           env=_env(home), cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not _servers_of(home) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _servers_of(home), "the run's server never started"
+    command = _servers_of(home)[0].cmdline()
+    health = f"http://127.0.0.1:{command[command.index('--port') + 1]}/api/health"
+    while time.monotonic() < deadline:      # stopped once the flow can run, not while the server boots
+        try:
+            if httpx.get(health, timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    time.sleep(1)
+    assert run.poll() is None, "the run ended before it could be stopped"
+    run.send_signal(signal.SIGTERM)
+    run.wait(timeout=60)
+    deadline = time.monotonic() + 30
+    while _servers_of(home) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _servers_of(home) == []
