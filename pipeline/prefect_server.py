@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -23,6 +24,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit)\b.*:")
 SERVER_ENV = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
 
 
@@ -33,9 +35,10 @@ class ServerStartError(RuntimeError):
 class TemporaryServer:
     """One uvicorn process serving Prefect's API on loopback, stopped when this process exits."""
 
-    def __init__(self) -> None:
+    def __init__(self, log_path: Path) -> None:
         self.process: subprocess.Popen | None = None
         self.port: int | None = None
+        self.log_path = log_path
         self._ready = False
         self._spawn()
         # registered before Prefect is imported, so it runs after Prefect's own exit handlers (atexit is last in,
@@ -48,11 +51,17 @@ class TemporaryServer:
 
     def _spawn(self) -> None:
         self.port = _free_port()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--app-dir", _prefect_dir(), "--factory",
-             "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
-             "--log-level", "error", "--lifespan", "on"],
-            env={**os.environ, **SERVER_ENV}, preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        # its output goes to a file, not to the run's terminal: stopped while it still records the run's last
+        # events, the server logs "Error flushing N events" with a CancelledError traceback (seen once in a
+        # normal run, under load), and a normal run prints no tracebacks
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", "--app-dir", _prefect_dir(), "--factory",
+                 "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
+                 "--log-level", "error", "--lifespan", "on"],
+                env={**os.environ, **SERVER_ENV}, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                preexec_fn=_die_with_parent if sys.platform == "linux" else None)
 
     def wait_ready(self, timeout_s: float) -> None:
         """Return once the API answers its health check; a clear error if the server exits or never answers."""
@@ -62,7 +71,8 @@ class TemporaryServer:
             if status is not None:
                 # a port the kernel had just given out, taken again before uvicorn bound it, shows as status 3
                 raise ServerStartError(f"Prefect's temporary API server on port {self.port} exited with status "
-                                       f"{status} before it answered (its output is above)")
+                                       f"{status} before it answered: {self.last_error()} (its whole output: "
+                                       f"{self.log_path})")
             try:
                 with urllib.request.urlopen(f"{self.api_url}/health", timeout=2) as response:
                     self._ready = response.status == 200
@@ -71,8 +81,19 @@ class TemporaryServer:
             if not self._ready:
                 if time.monotonic() > deadline:
                     raise ServerStartError(f"Prefect's temporary API server did not answer on {self.api_url} "
-                                           f"within {timeout_s:.0f} s (PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS)")
+                                           f"within {timeout_s:.0f} s (PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
+                                           f"; its output is in {self.log_path})")
                 time.sleep(0.05)
+
+    def last_error(self) -> str:
+        """The exception line of the server's output (the last one that names an error), else its last line."""
+        try:
+            lines = [line.strip() for line in self.log_path.read_text(encoding="utf-8", errors="replace")
+                     .splitlines() if line.strip()]
+        except OSError:
+            return "no output"
+        errors = [line for line in lines if EXCEPTION_LINE.match(line)]
+        return (errors or lines or ["no output"])[-1]
 
     def stop(self) -> None:
         """As Prefect stops its ephemeral server: terminate, 5 s to finish, then kill."""
@@ -129,10 +150,11 @@ def start_if_prefect_would(home: str | None = None) -> TemporaryServer | None:
     """The temporary server, its URL exported for Prefect; ``None`` where Prefect would not start one."""
     if "prefect" in sys.modules or os.environ.get("PREFECT_API_URL"):
         return None
-    if profile_sets_api_url(Path(home or os.environ.get("PREFECT_HOME", "~/.prefect")).expanduser()):
+    prefect_home = Path(home or os.environ.get("PREFECT_HOME", "~/.prefect")).expanduser()
+    if profile_sets_api_url(prefect_home):
         return None
     if os.environ.get("PREFECT_SERVER_ALLOW_EPHEMERAL_MODE", "true").lower() in ("false", "0"):
         return None
-    server = TemporaryServer()
+    server = TemporaryServer(prefect_home / "temporary-server.log")
     os.environ["PREFECT_API_URL"] = server.api_url
     return server

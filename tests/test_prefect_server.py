@@ -155,3 +155,19 @@ def test_a_foi_run_stopped_by_sigterm_takes_its_server_with_it(tmp_path):
     while _servers_of(home) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert _servers_of(home) == []
+
+
+def test_a_server_that_cannot_start_names_its_error_and_keeps_its_output_out_of_the_run(tmp_path):
+    home, raw = tmp_path / "home", tmp_path / "raw"
+    shutil.copytree(RAW / "durham", raw / "durham")
+    unopenable = f"sqlite+aiosqlite:///{tmp_path}/no-such-folder/prefect.db"
+    done = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", "--raw", str(raw), "--out",
+                           str(tmp_path / "published")],
+                          env=_env(home, PREFECT_API_DATABASE_CONNECTION_URL=unopenable), cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1
+    assert "exited with status" in done.stderr and "unable to open database file" in done.stderr, done.stderr
+    assert str(home / "temporary-server.log") in done.stderr
+    assert "Traceback" not in done.stderr               # the server's traceback is in its log, not the run's
+    assert "Traceback" in (home / "temporary-server.log").read_text(encoding="utf-8")
+    assert not (tmp_path / "published").exists()
