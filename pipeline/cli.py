@@ -43,7 +43,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
           f"seconds)", file=sys.stderr, flush=True)
     if server is not None:
         try:
-            server.wait_ready(float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")))
+            timeout = "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
+            server.wait_ready(float(os.environ.get(timeout, prefect_env.DEFAULTS[timeout])))
         except prefect_server.ServerStartError as error:
             print(f"foi run: {error}. Nothing was read or published.", file=sys.stderr)
             return EXIT_FAILED

@@ -146,11 +146,11 @@ def profile_sets_api_url(home: Path) -> bool:
         return False
 
 
-def start_if_prefect_would(home: str | None = None) -> TemporaryServer | None:
+def start_if_prefect_would() -> TemporaryServer | None:
     """The temporary server, its URL exported for Prefect; ``None`` where Prefect would not start one."""
     if "prefect" in sys.modules or os.environ.get("PREFECT_API_URL"):
         return None
-    prefect_home = Path(home or os.environ.get("PREFECT_HOME", "~/.prefect")).expanduser()
+    prefect_home = Path(os.environ.get("PREFECT_HOME", "~/.prefect")).expanduser()
     if profile_sets_api_url(prefect_home):
         return None
     if os.environ.get("PREFECT_SERVER_ALLOW_EPHEMERAL_MODE", "true").lower() in ("false", "0"):

@@ -23,6 +23,13 @@ RAW = ROOT / "raw"
 GROUND_TRUTH = ROOT / "tests" / "ground_truth"
 
 
+def child_prefect_env(home: Path, **extra: str) -> dict[str, str]:
+    """The environment of a child process with its own Prefect home and none of this session's Prefect settings."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")}
+    return {**env, "PREFECT_HOME": str(home), "PYTHONPATH": str(ROOT), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "DO_NOT_TRACK": "1", "PREFECT_LOGGING_LEVEL": "WARNING", **extra}
+
+
 @pytest.fixture(scope="session")
 def prefect_server():
     """One Prefect test server for every whole-flow test (its start-up costs seconds)."""

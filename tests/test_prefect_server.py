@@ -4,7 +4,6 @@ have started its ephemeral one, and leaves no server behind when it exits."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -16,16 +15,9 @@ import httpx
 import psutil
 import pytest
 
-from tests.conftest import RAW, ROOT
+from tests.conftest import RAW, ROOT, child_prefect_env
 
 pytestmark = pytest.mark.slow
-
-
-def _env(home: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    return {**env, "PYTHONPATH": str(ROOT), "PREFECT_HOME": str(home),
-            "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(home / "storage"), "PREFECT_LOGGING_LEVEL": "WARNING",
-            "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1", **extra}
 
 
 def _servers_of(home: Path) -> list[psutil.Process]:
@@ -78,7 +70,7 @@ print(json.dumps(decisions))
 def test_the_server_is_started_only_where_prefect_would_start_its_own_and_stops_on_request(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
-    done = subprocess.run([sys.executable, "-c", _DECISIONS], env=_env(home), cwd=ROOT, capture_output=True,
+    done = subprocess.run([sys.executable, "-c", _DECISIONS], env=child_prefect_env(home), cwd=ROOT, capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     decisions = json.loads(done.stdout.strip().splitlines()[-1])
@@ -102,7 +94,7 @@ def test_foi_run_on_its_own_server_publishes_quietly_and_leaves_no_server_runnin
         shutil.copytree(RAW / force_id, raw / force_id)
     done = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", "--raw", str(raw), "--out",
                            str(tmp_path / "published"), "--reports", str(tmp_path / "reports"), "--review", ""],
-                          env=_env(home), cwd=tmp_path, capture_output=True, text=True, timeout=600)
+                          env=child_prefect_env(home), cwd=tmp_path, capture_output=True, text=True, timeout=600)
     output = done.stdout + done.stderr
     assert done.returncode == 0, output[-3000:]
     assert "Traceback" not in output, output[-3000:]
@@ -118,7 +110,7 @@ def test_a_server_that_does_not_answer_in_time_is_a_clear_error_and_is_stopped(t
     started = time.monotonic()
     done = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", "--raw", str(raw), "--out",
                            str(tmp_path / "published")],
-                          env=_env(home, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="0"), cwd=tmp_path,
+                          env=child_prefect_env(home, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="0"), cwd=tmp_path,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 1
     assert "did not answer" in done.stderr and "Nothing was read or published" in done.stderr, done.stderr
@@ -134,7 +126,7 @@ def test_a_foi_run_stopped_by_sigterm_takes_its_server_with_it(tmp_path):
     shutil.copytree(RAW / "durham", raw / "durham")
     run = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "run", "--raw", str(raw), "--out",
                             str(tmp_path / "published"), "--reports", str(tmp_path / "reports")],
-                           env=_env(home), cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                           env=child_prefect_env(home), cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while not _servers_of(home) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -163,7 +155,7 @@ def test_a_server_that_cannot_start_names_its_error_and_keeps_its_output_out_of_
     unopenable = f"sqlite+aiosqlite:///{tmp_path}/no-such-folder/prefect.db"
     done = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", "--raw", str(raw), "--out",
                            str(tmp_path / "published")],
-                          env=_env(home, PREFECT_API_DATABASE_CONNECTION_URL=unopenable), cwd=tmp_path,
+                          env=child_prefect_env(home, PREFECT_API_DATABASE_CONNECTION_URL=unopenable), cwd=tmp_path,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 1
     assert "exited with status" in done.stderr and "unable to open database file" in done.stderr, done.stderr

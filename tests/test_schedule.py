@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import RAW, ROOT
+from tests.conftest import RAW, child_prefect_env
 
 pytestmark = pytest.mark.slow
 
@@ -35,13 +35,7 @@ def _free_port() -> int:
 
 
 def _env(tmp_path: Path, api_url: str | None) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")}
-    env.update({"PREFECT_HOME": str(tmp_path / "prefect-home"), "PYTHONPATH": str(ROOT),
-                "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
-                "PREFECT_LOGGING_LEVEL": "WARNING"})
-    if api_url:
-        env["PREFECT_API_URL"] = api_url
-    return env
+    return child_prefect_env(tmp_path / "prefect-home", **({"PREFECT_API_URL": api_url} if api_url else {}))
 
 
 def _stop(process: subprocess.Popen) -> None:
