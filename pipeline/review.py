@@ -14,20 +14,16 @@ import io
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from pipeline.vocabulary import Mapping
-
 COLUMNS = ("field", "text", "count", "forces", "suggested_code", "chosen_code", "note")
 FIELD_ORDER = ("breach_category", "outcome_category", "person_type", "rank", "platform")
 
 
-def review_queue(mapped: Iterable[tuple[str, str, str, Mapping]], threshold: float) -> list[dict]:
+def review_queue(mapped: Iterable[tuple], threshold: float) -> list[dict]:
     """One row per (field, text) mapped ``unmapped`` or below ``threshold``, with how many cases and
-    which forces carry it. Input: (field, text, force_id, mapping) per case."""
+    which forces carry it. Input: (field, text, force_id, mapping) per case, or (field, text, force_id,
+    mapping, cases) per distinct text of a force, as ``process_return`` groups them."""
     grouped: dict[tuple[str, str], dict] = {}
-    for field_name, text, force_id, mapping in mapped:
+    for field_name, text, force_id, mapping, *cases in mapped:
         if not (text or "").strip() or mapping.method in ("review", "empty"):
             continue
         if mapping.code != "unmapped" and mapping.confidence >= threshold:
@@ -37,19 +33,20 @@ def review_queue(mapped: Iterable[tuple[str, str, str, Mapping]], threshold: flo
             "suggested_code": mapping.code if mapping.code != "unmapped" else mapping.suggestion,
             "chosen_code": "",
         })
-        row["count"] += 1
+        row["count"] += cases[0] if cases else 1
         row["forces"].add(force_id)
     rows = [dict(row, forces=";".join(sorted(row["forces"]))) for row in grouped.values()]
     return sorted(rows, key=_sort_key)
 
 
-def decisions_applied(mapped: Iterable[tuple[str, str, str, Mapping]]) -> list[dict]:
-    """For the run report: each reviewed decision used, and how many cases it touched."""
+def decisions_applied(mapped: Iterable[tuple]) -> list[dict]:
+    """For the run report: each reviewed decision used, and how many cases it touched (input as for
+    ``review_queue``)."""
     touched: dict[tuple[str, str, str], int] = {}
-    for field_name, text, _force_id, mapping in mapped:
+    for field_name, text, _force_id, mapping, *cases in mapped:
         if mapping.method == "review":
             key = (field_name, text, mapping.code)
-            touched[key] = touched.get(key, 0) + 1
+            touched[key] = touched.get(key, 0) + (cases[0] if cases else 1)
     return [{"field": f, "text": t, "code": c, "cases": n}
             for (f, t, c), n in sorted(touched.items(), key=lambda item: (_field_rank(item[0][0]), item[0][1]))]
 

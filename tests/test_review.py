@@ -58,6 +58,28 @@ def test_the_queue_holds_unmapped_and_low_confidence_texts_with_counts_and_force
     ]
 
 
+def grouped(mapped: list[tuple]) -> list[tuple]:
+    """What process_return hands on: one item per distinct (field, text, force) with its number of cases."""
+    counts: dict[tuple, int] = {}
+    for item in mapped:
+        counts[item] = counts.get(item, 0) + 1
+    return [(*item, cases) for item, cases in counts.items()]
+
+
+def test_texts_grouped_with_their_case_counts_give_the_same_queue_and_decision_counts_as_one_item_per_case(
+        tmp_path):
+    vocabulary = load_vocabulary()
+    per_case = mapped_cases(vocabulary, CASES)
+    assert len(grouped(per_case)) < len(per_case)
+    assert review_queue(grouped(per_case), 0.8) == review_queue(per_case, 0.8)
+    path = tmp_path / "decisions.csv"
+    write_review_file(review_queue(per_case, 0.8), path)
+    decide(path, "Misconduct meeting held", "management_action")
+    second_run = mapped_cases(load_vocabulary(path), CASES)
+    assert decisions_applied(grouped(second_run)) == decisions_applied(second_run) == [
+        {"field": "outcome_category", "text": "Misconduct meeting held", "code": "management_action", "cases": 3}]
+
+
 def test_a_decision_changes_the_code_of_every_case_with_that_text_and_survives_reloading(tmp_path):
     path = tmp_path / "review" / "decisions.csv"
     vocabulary = load_vocabulary(path)
