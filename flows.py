@@ -20,7 +20,7 @@ from prefect.context import FlowRunContext  # noqa: E402
 from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 from prefect.utilities.annotations import opaque  # noqa: E402
 
-from pipeline import progress, run_cache  # noqa: E402
+from pipeline import memory, progress, run_cache  # noqa: E402
 from pipeline.aside import Aside  # noqa: E402
 from pipeline.cache import process_fingerprint, return_fingerprint  # noqa: E402
 from pipeline.process import (  # noqa: E402
@@ -96,7 +96,8 @@ def _process_returns(folders: list[ReturnFolder], review_path: str | None,
     sat idle while files were read, then mapped all 40 returns on one core while the other idled.
     """
     finished: queue.SimpleQueue = queue.SimpleQueue()
-    waiting = iter(range(len(folders)))
+    # largest first: a big return started last would be read alone at the end while the other core idles
+    waiting = iter(sorted(range(len(folders)), key=lambda i: -_return_bytes(folders[i])))
     extracting: dict[object, int] = {}
     processing: dict[object, int] = {}
     extraction: dict[int, str] = {}     # "cached" or "fresh", per return
@@ -137,9 +138,21 @@ def _process_returns(folders: list[ReturnFolder], review_path: str | None,
             result.summary.extraction = extraction[i]
             outcomes.append(result)
             _advance(result.summary)
+            memory.release_freed_memory()   # what mapping it freed, before the next return
         else:
             outcomes.append(_failed_outcome(folders[i], result))
     return outcomes
+
+
+def _return_bytes(folder: ReturnFolder) -> int:
+    """The size of a return's files: how long its reading takes, roughly (0 for a file that cannot be read)."""
+    total = 0
+    for path in folder.files:
+        try:
+            total += path.stat().st_size
+        except OSError:
+            pass
+    return total
 
 
 def _failed_outcome(folder: ReturnFolder, error: BaseException) -> ForceOutcome:
@@ -196,6 +209,7 @@ def consolidate_returns(raw_dir: str = "raw", out_dir: str = "published", report
         result = consolidate(_process_returns(folders, review_path, gate_path), run_findings, run_id=run_id,
                              started_at=started_at.isoformat(timespec="seconds"),
                              raw_dir=Path(raw_dir), published_dir=Path(out_dir), gate=gate)
+        memory.release_freed_memory()   # the returns' outcomes, gone once consolidated
     publishing = None
     if result.run.published:
         if cached is not None and run_cache.outputs_intact(cached.output_digests):
