@@ -170,9 +170,9 @@ t0 = time.perf_counter()
 import os
 from pipeline import prefect_env
 prefect_env.configure()
+from pipeline import prefect_server
 server = None
-if os.environ.get("FOI_BENCH_EARLY_SERVER"):
-    from pipeline import prefect_server
+if os.environ.get("FOI_BENCH_EARLY_SERVER"):   # as foi run does: its own server, and no heartbeats on it
     server = prefect_server.start_if_prefect_would()
 from prefect import flow
 t1 = time.perf_counter()
@@ -181,10 +181,11 @@ def probe():
     return 1
 if server is not None:
     server.wait_ready(120)
-probe()
-t2 = time.perf_counter()
-probe()
-t3 = time.perf_counter()
+with prefect_server.flow_settings(server):
+    probe()
+    t2 = time.perf_counter()
+    probe()
+    t3 = time.perf_counter()
 print(f"{t1 - t0:.3f} {t2 - t1:.3f} {t3 - t2:.3f}")
 """
 

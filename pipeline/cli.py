@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from pipeline import prefect_env
+from pipeline import memory, prefect_env
 
 EXIT_OK, EXIT_WITHHELD, EXIT_USAGE = 0, 1, 2
 EXIT_FAILED = 1
@@ -20,6 +20,7 @@ EXIT_FAILED = 1
 
 def _cmd_run(args: argparse.Namespace) -> int:
     prefect_env.configure()
+    memory.configure_process()
     raw = Path(args.raw)
     if not raw.is_dir():
         print(f"foi run: the returns folder '{raw}' does not exist. Give --raw DIR.", file=sys.stderr)
@@ -52,8 +53,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     try:
         runner = flows.make_task_runner(args.task_runner, args.dask_address)
         flow = flows.consolidate_returns.with_options(task_runner=runner)
-        outcome = flow(raw_dir=str(raw), out_dir=args.out, reports_dir=args.reports,
-                       review_path=args.review or None, gate_path=args.gate or None)
+        with prefect_server.flow_settings(server):
+            outcome = flow(raw_dir=str(raw), out_dir=args.out, reports_dir=args.reports,
+                           review_path=args.review or None, gate_path=args.gate or None)
     finally:
         progress.stop()
     statuses = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in outcome["statuses"].items())

@@ -14,6 +14,7 @@ profile, and Prefect not yet imported here (an importing program keeps its own s
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import re
 import socket
@@ -106,6 +107,21 @@ class TemporaryServer:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def flow_settings(server: TemporaryServer | None):
+    """Prefect settings for a flow run on ``server``: no flow-run heartbeats, where the server is this one.
+
+    A heartbeat lets a long-lived server mark a run that died as crashed; the temporary server dies with the
+    run, so nothing reads them. The engine's heartbeat thread sleeps in 1 s steps and is joined at the end of
+    the flow: measured, a trivial flow took 1.07 s with it and 0.07 s without. Anywhere else Prefect's setting
+    stands. Imports Prefect: call it once Prefect may be imported.
+    """
+    if server is None:
+        return contextlib.nullcontext()
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    return temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})
 
 
 def _die_with_parent() -> None:

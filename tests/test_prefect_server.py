@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -102,6 +103,10 @@ def test_foi_run_on_its_own_server_publishes_quietly_and_leaves_no_server_runnin
     document = json.loads((tmp_path / "reports" / "latest" / "validation.json").read_text(encoding="utf-8"))
     assert document["run"]["published"] is True
     assert _servers_of(home) == []
+    with sqlite3.connect(home / "prefect.db") as database:   # the run's own record, kept by the server it used
+        events = dict(database.execute("select event, count(*) from events group by event").fetchall())
+    assert events.get("prefect.flow-run.Completed") == 1, events
+    assert "prefect.flow-run.heartbeat" not in events, events   # nothing would read it: the server is gone
 
 
 def test_a_server_that_does_not_answer_in_time_is_a_clear_error_and_is_stopped(tmp_path):
