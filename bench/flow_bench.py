@@ -8,6 +8,8 @@ process tree, sampled with psutil every 0.1 s):
 - cold run: `foi run` with an empty result cache (thread runner, 4 workers);
 - unchanged re-run: the same again (every extraction cached);
 - one return changed: one force's CSV re-sent with a reworded case (that force alone is extracted again);
+- cold run, half the files: the same corpus built with half the copies, cold: the growth of peak memory from
+  it to the full corpus is printed beside the growth of the consolidated case table itself (in memory);
 - dask cold: `foi run --task-runner dask` on a 2-worker LocalCluster with an empty result cache.
 
 Every `foi run` is a fresh process that starts Prefect's ephemeral server in an already-migrated PREFECT_HOME,
@@ -260,6 +262,23 @@ def change_one_return(raw: Path) -> None:
     path.write_bytes(text.replace(CHANGED_TEXT, f"{CHANGED_TEXT} (re-sent {time.time_ns()})", 1).encode("cp1252"))
 
 
+def _table_mb(published: Path) -> float:
+    """The consolidated case table as the flow holds it (Arrow-backed strings), deep size in MB."""
+    import pandas as pd
+
+    frame = pd.read_parquet(published / "cases.parquet", dtype_backend="pyarrow")
+    return float(frame.memory_usage(deep=True).sum()) / 2**20
+
+
+def memory_growth(half: Measure, full: Measure, work: Path) -> dict:
+    """How much more memory the cold run took for twice the files, beside how much the table itself grew."""
+    table = _table_mb(work / "published-thread") - _table_mb(work / "published-half")
+    peak = full.peak_rss_mb - half.peak_rss_mb
+    cases = (full.detail.get("published_cases") or 0) - (half.detail.get("published_cases") or 0)
+    return {"peak_rss_mb": round(peak, 1), "table_mb": round(table, 1), "cases": cases,
+            "ratio": round(peak / table, 2) if table else None}
+
+
 def _table(measures: list[Measure], floor_s: float, startup_s: float) -> str:
     lines = [f"{'measure':44} {'seconds':>9} {'x floor':>8} {'peak RSS MB':>12}  detail"]
     for m in measures:
@@ -327,6 +346,11 @@ def main(argv: list[str] | None = None) -> int:
     change_one_return(work / "raw")
     runs.append(flow_run("one return changed", work, work / "raw", env, "thread"))
     print(f"{runs[-1].name}: {runs[-1].seconds} s", flush=True)
+    # memory against the number of returned files: the same cold run on a corpus of half the copies
+    half = build_scale_corpus(work / "raw-half", copies=max(1, copies // 2), row_factor=corpus.row_factor)
+    half_env = {**env, "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(work / "results-half")}
+    runs.append(flow_run(f"cold run, half the files ({half.files})", work, work / "raw-half", half_env, "half"))
+    print(f"{runs[-1].name}: {runs[-1].seconds} s", flush=True)
     if not args.skip_dask:
         dask_env = {**env, "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(work / "results-dask")}
         runs.append(flow_run("cold run (dask, 2 workers)", work, work / "raw", dask_env, "dask", "dask"))
@@ -341,10 +365,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"cold run / (floor + start-up): {cold / (floor_m.seconds + reused.seconds):.2f} (target <= 1.5)")
     print(f"  the same with the start-up foi run pays (its server booted while Prefect is imported): "
           f"{cold / (floor_m.seconds + early.seconds):.2f}")
+    growth = memory_growth(next(m for m in runs if m.name.startswith("cold run, half")), runs[0], work)
+    print(f"memory, half the files -> all: peak RSS +{growth['peak_rss_mb']:.0f} MB for "
+          f"+{growth['cases']} cases; the consolidated case table itself +{growth['table_mb']:.0f} MB in memory "
+          f"(target: no growth beyond it; ratio {growth['ratio']:.2f})")
     if args.json:
         Path(args.json).write_text(json.dumps({"corpus": asdict(corpus), "floor": asdict(floor_m),
                                                "runs": [asdict(m) for m in runs],
-                                               "startup": [asdict(m) for m in startup]}, indent=2))
+                                               "startup": [asdict(m) for m in startup],
+                                               "memory_growth": growth}, indent=2))
     if args.work is None:
         shutil.rmtree(work / "raw", ignore_errors=True)
     return 0
