@@ -8,8 +8,9 @@ process tree, sampled with psutil every 0.1 s):
 - cold run: `foi run` with an empty result cache (thread runner, 4 workers);
 - unchanged re-run: the same again (every extraction cached);
 - one return changed: one force's CSV re-sent with a reworded case (that force alone is extracted again);
-- cold run, half the files: the same corpus built with half the copies, cold: the growth of peak memory from
-  it to the full corpus is printed beside the growth of the consolidated case table itself (in memory);
+- cold run on half the campaign, two ways: the corpus built with half the copies (every return half as big),
+  and every other force folder of the full corpus (half the returns, each as big): the growth of peak memory
+  from each to the full corpus is printed beside the growth of the consolidated case table itself (in memory);
 - dask cold: `foi run --task-runner dask` on a 2-worker LocalCluster with an empty result cache.
 
 Every `foi run` is a fresh process that starts Prefect's ephemeral server in an already-migrated PREFECT_HOME,
@@ -270,13 +271,24 @@ def _table_mb(published: Path) -> float:
     return float(frame.memory_usage(deep=True).sum()) / 2**20
 
 
-def memory_growth(half: Measure, full: Measure, work: Path) -> dict:
-    """How much more memory the cold run took for twice the files, beside how much the table itself grew."""
-    table = _table_mb(work / "published-thread") - _table_mb(work / "published-half")
-    peak = full.peak_rss_mb - half.peak_rss_mb
-    cases = (full.detail.get("published_cases") or 0) - (half.detail.get("published_cases") or 0)
-    return {"peak_rss_mb": round(peak, 1), "table_mb": round(table, 1), "cases": cases,
-            "ratio": round(peak / table, 2) if table else None}
+def memory_growth(smaller: Measure, full: Measure, work: Path, tag: str) -> dict:
+    """How much more memory the full cold run took than ``smaller``'s, beside how much the table itself grew."""
+    table = _table_mb(work / "published-thread") - _table_mb(work / f"published-{tag}")
+    peak = full.peak_rss_mb - smaller.peak_rss_mb
+    cases = (full.detail.get("published_cases") or 0) - (smaller.detail.get("published_cases") or 0)
+    return {"from": smaller.name, "peak_rss_mb": round(peak, 1), "table_mb": round(table, 1), "cases": cases,
+            "ratio": round(peak / table, 2) if cases > 0 and table >= 1 else None}
+
+
+def half_the_forces(raw: Path, out: Path) -> int:
+    """Every other force folder of ``raw`` into ``out``: half the returns, each as big as before."""
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    folders = sorted(p for p in raw.iterdir() if p.is_dir())
+    for folder in folders[::2]:
+        shutil.copytree(folder, out / folder.name)
+    return sum(1 for p in out.rglob("*") if p.is_file() and p.name != "return.yaml")
 
 
 def _table(measures: list[Measure], floor_s: float, startup_s: float) -> str:
@@ -346,11 +358,17 @@ def main(argv: list[str] | None = None) -> int:
     change_one_return(work / "raw")
     runs.append(flow_run("one return changed", work, work / "raw", env, "thread"))
     print(f"{runs[-1].name}: {runs[-1].seconds} s", flush=True)
-    # memory against the number of returned files: the same cold run on a corpus of half the copies
-    half = build_scale_corpus(work / "raw-half", copies=max(1, copies // 2), row_factor=corpus.row_factor)
-    half_env = {**env, "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(work / "results-half")}
-    runs.append(flow_run(f"cold run, half the files ({half.files})", work, work / "raw-half", half_env, "half"))
-    print(f"{runs[-1].name}: {runs[-1].seconds} s", flush=True)
+    # memory against the size of the campaign, cold, two ways: half the files in every force's return (each
+    # return half as big), and half the force folders (each return as big as in the full corpus)
+    smaller = {"half-forces": (f"cold run, half the forces ({half_the_forces(work / 'raw', work / 'raw-half-forces')}"
+                               " files)", work / "raw-half-forces")}
+    if copies >= 2:
+        half = build_scale_corpus(work / "raw-half-files", copies=copies // 2, row_factor=corpus.row_factor)
+        smaller["half-files"] = (f"cold run, half the files in each return ({half.files})", work / "raw-half-files")
+    for tag, (name, smaller_raw) in smaller.items():
+        smaller_env = {**env, "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(work / f"results-{tag}")}
+        runs.append(flow_run(name, work, smaller_raw, smaller_env, tag))
+        print(f"{runs[-1].name}: {runs[-1].seconds} s", flush=True)
     if not args.skip_dask:
         dask_env = {**env, "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(work / "results-dask")}
         runs.append(flow_run("cold run (dask, 2 workers)", work, work / "raw", dask_env, "dask", "dask"))
@@ -365,17 +383,20 @@ def main(argv: list[str] | None = None) -> int:
     print(f"cold run / (floor + start-up): {cold / (floor_m.seconds + reused.seconds):.2f} (target <= 1.5)")
     print(f"  the same with the start-up foi run pays (its server booted while Prefect is imported): "
           f"{cold / (floor_m.seconds + early.seconds):.2f}")
-    growth = memory_growth(next(m for m in runs if m.name.startswith("cold run, half")), runs[0], work)
-    print(f"memory, half the files -> all: peak RSS +{growth['peak_rss_mb']:.0f} MB for "
-          f"+{growth['cases']} cases; the consolidated case table itself +{growth['table_mb']:.0f} MB in memory "
-          f"(target: no growth beyond it; ratio {growth['ratio']:.2f})")
+    growth = [memory_growth(next(m for m in runs if m.name == name), runs[0], work, tag)
+              for tag, (name, _) in smaller.items()]
+    for grown in growth:
+        print(f"memory, {grown['from'].removeprefix('cold run, ')} -> all: peak RSS {grown['peak_rss_mb']:+.0f} MB "
+              f"for {grown['cases']:+} cases; the consolidated case table itself {grown['table_mb']:+.0f} MB in "
+              f"memory (target: no growth beyond it; ratio {grown['ratio']})")
     if args.json:
         Path(args.json).write_text(json.dumps({"corpus": asdict(corpus), "floor": asdict(floor_m),
                                                "runs": [asdict(m) for m in runs],
                                                "startup": [asdict(m) for m in startup],
                                                "memory_growth": growth}, indent=2))
     if args.work is None:
-        shutil.rmtree(work / "raw", ignore_errors=True)
+        for corpus_dir in ("raw", "raw-half-files", "raw-half-forces"):
+            shutil.rmtree(work / corpus_dir, ignore_errors=True)
     return 0
 
 
