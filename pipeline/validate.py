@@ -198,7 +198,9 @@ class _Rows:
         self._cells: dict[str, list] | None = None
         self._at: dict = {}
 
-    def __call__(self, index) -> dict:
+    def __call__(self, index, columns: frozenset[str] | None = None) -> dict:
+        """The row at ``index``: every column, or only ``columns`` (a row of 25 cells per failure was 0.4 s of
+        the consolidated check's 1.6 s on a corpus with 87,120 repeats)."""
         if index is None:
             return {}
         if self._cells is None:
@@ -207,7 +209,11 @@ class _Rows:
             for position, label in enumerate(self._frame.index):
                 self._at.setdefault(label, position)
         at = self._at.get(index)
-        return {} if at is None else {column: values[at] for column, values in self._cells.items()}
+        if at is None:
+            return {}
+        if columns is None:
+            return {column: values[at] for column, values in self._cells.items()}
+        return {column: self._cells[column][at] for column in columns if column in self._cells}
 
 
 # --- the stages ----------------------------------------------------------------------------------------
@@ -331,8 +337,15 @@ def validate_consolidated(cases: pd.DataFrame, forces: pd.DataFrame, *, gate: Ga
     if set(CONTENT_COLUMNS) | {"record_id", "force_id", "source_file"} <= set(cases.columns):
         checked = cases.assign(**{REPEATS_COLUMN: repeated_record(cases)})
     row_at = _Rows(checked)
+    columns_for: dict[str, frozenset[str]] = {}   # by check: the cells a failure and its message use
     for item in _run(consolidated_schema(listed), checked):
-        row = row_at(item["index"])
+        columns = columns_for.get(item["check"])
+        if columns is None:
+            template = gate.rule(item["check"], "consolidated").message
+            columns = columns_for[item["check"]] = frozenset(
+                {"force_id", "source_file", "source_locator", "record_id", "breach_text",
+                 *(_template_fields(template) or ())})
+        row = row_at(item["index"], columns)
         column, value = item["column"], _text(item["value"])
         if column == REPEATS_COLUMN:     # the repeat is pointed out in the text a reader would compare
             column, value = "breach_text", _text(row.get("breach_text"))
