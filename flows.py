@@ -97,7 +97,7 @@ def _process_returns(folders: list[ReturnFolder], review_path: str | None,
     """
     finished: queue.SimpleQueue = queue.SimpleQueue()
     # largest first: a big return started last would be read alone at the end while the other core idles
-    waiting = iter(sorted(range(len(folders)), key=lambda i: -_return_bytes(folders[i])))
+    waiting = iter(sorted(range(len(folders)), key=lambda i: -folders[i].total_bytes))
     extracting: dict[object, int] = {}
     processing: dict[object, int] = {}
     extraction: dict[int, str] = {}     # "cached" or "fresh", per return
@@ -142,17 +142,6 @@ def _process_returns(folders: list[ReturnFolder], review_path: str | None,
         else:
             outcomes.append(_failed_outcome(folders[i], result))
     return outcomes
-
-
-def _return_bytes(folder: ReturnFolder) -> int:
-    """The size of a return's files: how long its reading takes, roughly (0 for a file that cannot be read)."""
-    total = 0
-    for path in folder.files:
-        try:
-            total += path.stat().st_size
-        except OSError:
-            pass
-    return total
 
 
 def _failed_outcome(folder: ReturnFolder, error: BaseException) -> ForceOutcome:

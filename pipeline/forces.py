@@ -91,7 +91,7 @@ def force_by_id(force_id: str) -> Force:
 
 
 def is_force_id(name: str) -> bool:
-    return any(f.force_id == name for f in all_forces())
+    return name in _by_id()
 
 
 def resolve_force(name: str) -> Force:

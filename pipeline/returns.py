@@ -58,6 +58,17 @@ class ReturnFolder:
     def force_id(self) -> str:
         return self.force.force_id
 
+    @property
+    def total_bytes(self) -> int:
+        """The size of the return's files: roughly how long reading it takes (0 for a file that cannot be read)."""
+        total = 0
+        for path in self.files:
+            try:
+                total += path.stat().st_size
+            except OSError:
+                pass
+        return total
+
 
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()

@@ -14,6 +14,7 @@ import io
 import os
 from collections.abc import Iterable
 from pathlib import Path
+
 COLUMNS = ("field", "text", "count", "forces", "suggested_code", "chosen_code", "note")
 FIELD_ORDER = ("breach_category", "outcome_category", "person_type", "rank", "platform")
 
