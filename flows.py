@@ -20,7 +20,7 @@ from prefect.context import FlowRunContext  # noqa: E402
 from prefect.task_runners import ThreadPoolTaskRunner  # noqa: E402
 from prefect.utilities.annotations import opaque  # noqa: E402
 
-from pipeline import memory, progress, run_cache  # noqa: E402
+from pipeline import memory, progress, run_cache, workers  # noqa: E402
 from pipeline.aside import Aside  # noqa: E402
 from pipeline.cache import process_fingerprint, return_fingerprint  # noqa: E402
 from pipeline.process import (  # noqa: E402
@@ -141,6 +141,7 @@ def _process_returns(folders: list[ReturnFolder], review_path: str | None,
             memory.release_freed_memory()   # what mapping it freed, before the next return
         else:
             outcomes.append(_failed_outcome(folders[i], result))
+    workers.close_idle()                # every file is read: the parsing processes' memory is not needed
     return outcomes
 
 

@@ -180,6 +180,9 @@ def test_bad_file_in_one_force_is_reported_by_name_while_the_others_publish(pref
     durham = next(f for f in report["forces"] if f["force_id"] == "durham")
     messages = " ".join(f["message"] for f in durham["findings"] if f["severity"] == "error")
     assert f"durham/{victim.name}" in messages
+    # the damaged file was read afresh in a parsing process; none is left waiting once every file is read
+    from pipeline import workers
+    assert workers.idle_processes() == set()
 
 
 def test_a_review_decision_changes_every_case_with_that_text_and_survives_a_rerun(prefect_server, tmp_path):

@@ -522,3 +522,13 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path):
     assert extraction.findings[0].message == (
         "west-mercia/response.pdf from west-mercia is 0.0 MB against 0.001 MB, over the limit: check it is the"
         " return, or raise max_file_mb in schemas/limits.yaml.")
+
+
+def test_closing_the_idle_workers_ends_their_processes_and_the_next_call_starts_a_new_one():
+    before = run_limited(extractors.pid, limits=LIMITS, label="pid")
+    waiting = workers.idle_processes()
+    assert waiting and any(process.pid == before for process in waiting)
+    assert workers.close_idle() == len(waiting)
+    assert workers.idle_processes() == set()
+    assert not any(process.is_alive() for process in waiting)
+    assert run_limited(extractors.pid, limits=LIMITS, label="pid") != before
