@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.frames import shared_values
 from pipeline.records import Failure, RunRecord
 from pipeline.report_html import html_pieces, render_html  # noqa: F401 - render_html: part of this module's API
 from pipeline.validate import Gate, load_gate, natural_key
@@ -52,7 +53,7 @@ def _texts(frame: pd.DataFrame, name: str) -> list[str]:
         return [""] * len(frame)
     column = frame[name]
     if pd.api.types.is_string_dtype(column) and column.dtype != object:
-        return column.fillna("").tolist()
+        return shared_values(column.fillna(""))   # a code or file name repeated per case: one object
     return [_plain(value) for value in column.tolist()]
 
 

@@ -20,6 +20,7 @@ import yaml
 
 from pipeline.counts import counted_totals
 from pipeline.forces import all_forces
+from pipeline.frames import shared_values
 from pipeline.records import CASE_COLUMNS, ExtractedRow, Failure
 from schemas import ROW_CHECK_COLUMNS
 from schemas.cases import CONTENT_COLUMNS, REPEATS_COLUMN, case_schema, consolidated_schema, repeated_record
@@ -204,7 +205,7 @@ class _Rows:
         if index is None:
             return {}
         if self._cells is None:
-            self._cells = {column: self._frame[column].tolist() for column in self._frame.columns}
+            self._cells = {column: shared_values(self._frame[column]) for column in self._frame.columns}
             self._at = {}
             for position, label in enumerate(self._frame.index):
                 self._at.setdefault(label, position)

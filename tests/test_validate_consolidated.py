@@ -88,6 +88,10 @@ def test_many_repeated_cases_are_reported_once_each_naming_the_repeated_text():
     assert len(failures) == 199
     assert {(f.check, f.column, f.value) for f in failures} == {
         ("case_repeated", "breach_text", frame.loc[0, "breach_text"])}
+    # what a failure repeats from its row is held once, not once per failure (87,120 repeats: ~68 MB before)
+    first, last = failures[0], failures[-1]
+    assert first.value is last.value and first.source_file is last.source_file and first.force_id is last.force_id
+    assert not hasattr(first, "__dict__")
 
 
 @pytest.mark.parametrize(("changes", "expected"), [
