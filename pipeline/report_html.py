@@ -141,9 +141,12 @@ def _failures_section(failures: list[dict]) -> Iterator[str]:
     if not failures:
         yield "<p>No validation failures.</p>"
         return
-    filters = (_select("force", "Force", sorted({f["force_id"] for f in failures}))
-               + _select("check", "Check", sorted({f["check"] for f in failures}))
-               + _select("action", "Action", sorted({f["action"] for f in failures})))
+    choices: dict[str, set[str]] = {"force_id": set(), "check": set(), "action": set()}
+    for failure in failures:            # one pass: report.FailureRecords makes each dict as it is read
+        for name, seen in choices.items():
+            seen.add(failure[name])
+    filters = (_select("force", "Force", sorted(choices["force_id"])) + _select("check", "Check", sorted(choices["check"]))
+               + _select("action", "Action", sorted(choices["action"])))
     head = "".join(f"<th>{h}</th>" for h in
                    ("Action", "Stage", "Check", "Force", "Source file", "Locator", "Column", "Value", "Message"))
     yield (f'<div class="filters">{filters} <span class="muted"><span id="failures-shown">{len(failures)}'

@@ -303,6 +303,21 @@ def test_validation_json_text_is_json_dumps_indented(document):
     assert "".join(indented_json(document)) == json.dumps(document, indent=2, ensure_ascii=False, default=str)
 
 
+def test_the_failures_are_written_in_place_order_as_the_json_of_their_dicts_without_a_dict_held_each():
+    from pipeline.records import Failure
+    from pipeline.report import FailureRecords, indented_json
+
+    failures = [Failure("cases", "year_in_period", "year", "2009", "kent", "kent/a.csv", f"row {n}", "warn",
+                        f"row {n} \u00fc", f"kent-{n}") for n in (10, 2, 1)]
+    records = FailureRecords(failures)
+    assert [r["locator"] for r in records] == ["row 1", "row 2", "row 10"]    # numbers in a locator as numbers
+    assert len(records) == 3 and records[0] == failures[2].to_dict() and records[1:] == list(records)[1:]
+    assert records == [f.to_dict() for f in (failures[2], failures[1], failures[0])]
+    assert "".join(indented_json({"failures": records})) == json.dumps({"failures": list(records)}, indent=2,
+                                                                      ensure_ascii=False)
+    assert "".join(indented_json({"failures": FailureRecords([])})) == '{\n  "failures": []\n}'
+
+
 def test_an_older_snapshot_with_other_fields_is_compared_field_by_field():
     from pipeline.report import SNAPSHOT_FIELDS, changes_since, snapshot
 
