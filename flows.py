@@ -6,6 +6,7 @@ report. ``python flows.py`` runs the same flow as ``foi run``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import queue
 import sys
@@ -29,10 +30,11 @@ from pipeline.process import (  # noqa: E402
     review_findings,
     consolidate,
     extract_return,
+    join_returns,
     process_return,
     unreadable_outcome,
 )
-from pipeline.publish import publish, published_paths  # noqa: E402
+from pipeline.publish import discard, published_paths, stage_outputs, swap_in  # noqa: E402
 from pipeline.records import FileExtraction  # noqa: E402
 from pipeline.report import prefect_artifacts, update_latest, write_report  # noqa: E402
 from pipeline.returns import ReturnFolder, discover_returns  # noqa: E402
@@ -192,30 +194,44 @@ def consolidate_returns(raw_dir: str = "raw", out_dir: str = "published", report
         {"raw_dir": raw_dir, "out_dir": out_dir, "review_path": review_path, "gate_path": gate_path},
         [Path(__file__)])
     cached = run_cache.load(key)
+    # the outputs, written into a staging folder on the other core while this process checks the whole and
+    # writes the report; swapped in only if the gate allows, and `latest` moves once both are done
+    staging = None
     if cached is not None:
         result = _unchanged_run(cached, run_id, started_at)
     else:
-        # no name for the outcomes: their case frames go once consolidated, before publish and report
-        result = consolidate(_process_returns(folders, review_path, gate_path), run_findings, run_id=run_id,
-                             started_at=started_at.isoformat(timespec="seconds"),
-                             raw_dir=Path(raw_dir), published_dir=Path(out_dir), gate=gate)
-        memory.release_freed_memory()   # the returns' outcomes, gone once consolidated
-    publishing = None
+        outcomes = _process_returns(folders, review_path, gate_path)
+        joined = join_returns(outcomes)
+        staging = Aside(stage_outputs, joined.cases, joined.forces, Path(out_dir), counts=joined.counts)
+        try:
+            result = consolidate(outcomes, run_findings, run_id=run_id,
+                                 started_at=started_at.isoformat(timespec="seconds"),
+                                 raw_dir=Path(raw_dir), published_dir=Path(out_dir), gate=gate, joined=joined)
+        except BaseException:
+            with contextlib.suppress(Exception):    # the error to raise is this one, not the staging's
+                discard(staging.result())
+            raise
+        del outcomes, joined            # the returns' case frames: only the joined tables are needed now
+        memory.release_freed_memory()
     if result.run.published:
-        if cached is not None and run_cache.outputs_intact(cached.output_digests):
+        if staging is None and run_cache.outputs_intact(cached.output_digests):
             result.run.outputs = list(cached.output_digests)
         else:
-            # on the other core while this process writes the report; `latest` moves once both are done
-            publishing = Aside(publish, result.cases, result.forces, Path(out_dir), counts=result.counts)
+            staging = staging or Aside(stage_outputs, result.cases, result.forces, Path(out_dir),
+                                       counts=result.counts)
             result.run.outputs = [str(p) for p in published_paths(Path(out_dir), result.counts is not None)]
     if review_path:
         write_review_file(result.run.review_queue, Path(review_path))
     run_dir = write_report(result.run, result.cases, Path(reports_dir), quarantined=result.quarantined, gate=gate,
-                           move_latest=publishing is None)
-    if publishing is not None:
-        written = [str(p) for p in publishing.result()]
-        if written != result.run.outputs:
-            raise RuntimeError(f"publish wrote {written}, not the {result.run.outputs} its report names")
+                           move_latest=staging is None)
+    if staging is not None:
+        if result.run.published:
+            written = [str(p) for p in swap_in(staging.result(), Path(out_dir))]
+            if written != result.run.outputs:
+                raise RuntimeError(f"publish wrote {written}, not the {result.run.outputs} its report names")
+        else:
+            with contextlib.suppress(Exception):    # withheld: what was staged goes, whatever became of it
+                discard(staging.result())
         update_latest(Path(reports_dir), result.run.run_id)
     if key is not None and cached is None:
         run_cache.save(run_cache.CachedRun(key, result, run_cache.output_digests(result.run.outputs)))

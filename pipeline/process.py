@@ -221,9 +221,20 @@ def _personal_data_finding(hit: dict) -> Finding:
     )
 
 
-def consolidate(outcomes: list[ForceOutcome], run_findings: list[Finding], *, run_id: str, started_at: str,
-                raw_dir: Path, published_dir: Path, gate=None, review_threshold: float = 0.8) -> Consolidation:
-    """Join the forces, check the whole, and decide whether it may be published."""
+@dataclass
+class JoinedReturns:
+    """The forces' tables joined and screened for personal data: what is published if the whole passes."""
+
+    cases: pd.DataFrame
+    forces: pd.DataFrame
+    counts: pd.DataFrame
+    quarantined: pd.DataFrame
+    personal_data: list[dict]
+
+
+def join_returns(outcomes: list[ForceOutcome]) -> JoinedReturns:
+    """The tables every output is written from; ``consolidate`` checks them. Apart so that the publishing can
+    start on them while the whole is checked (flows.py)."""
     cases, personal_data = screen_cases(cases_table(outcomes))
     forces = forces_table(outcomes)
     counts = counts_table(outcomes)
@@ -233,6 +244,16 @@ def consolidate(outcomes: list[ForceOutcome], run_findings: list[Finding], *, ru
     forces.attrs["counts"] = AttachedCounts(counts)
     quarantined_frames = [o.quarantined for o in outcomes if len(o.quarantined)]
     quarantined = pd.concat(quarantined_frames, ignore_index=True) if quarantined_frames else pd.DataFrame()
+    return JoinedReturns(cases, forces, counts, quarantined, personal_data)
+
+
+def consolidate(outcomes: list[ForceOutcome], run_findings: list[Finding], *, run_id: str, started_at: str,
+                raw_dir: Path, published_dir: Path, gate=None, review_threshold: float = 0.8,
+                joined: JoinedReturns | None = None) -> Consolidation:
+    """Join the forces (or take ``joined``, theirs), check the whole, and decide whether it may be published."""
+    joined = joined or join_returns(outcomes)
+    cases, forces, counts = joined.cases, joined.forces, joined.counts
+    quarantined, personal_data = joined.quarantined, joined.personal_data
     failures = [f for o in outcomes for f in o.failures]
     failures += validate_consolidated(cases, forces, gate=gate, counts=counts)
     publish_ok, reasons = gate_decision(failures, gate) if gate is not None else gate_decision(failures, None)

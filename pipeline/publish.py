@@ -328,6 +328,14 @@ def publish(cases: pd.DataFrame, forces: pd.DataFrame, out_dir: Path, counts: pd
 
     ``counts`` (issue 9): the count-grain and prose rows; when not given, the ones ``consolidate`` left in
     ``forces.attrs["counts"]``. With neither, no counts.csv is written."""
+    return swap_in(stage_outputs(cases, forces, out_dir, counts=counts), out_dir)
+
+
+def stage_outputs(cases: pd.DataFrame, forces: pd.DataFrame, out_dir: Path, counts: pd.DataFrame | None = None) -> Path:
+    """Every output written into a new sibling folder of ``out_dir``, which is not touched; that folder.
+
+    Apart from ``swap_in`` so that the writing can start before the gate has decided: flows.py stages in a
+    child process while this one checks the whole, then swaps the folder in, or discards it if withheld."""
     if counts is None:
         attached = forces.attrs.get("counts")
         counts = getattr(attached, "frame", attached)
@@ -353,11 +361,22 @@ def publish(cases: pd.DataFrame, forces: pd.DataFrame, out_dir: Path, counts: pd
     (staging / "datapackage.json").write_text(
         json.dumps(_datapackage(cases, forces, counts), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     (staging / "README.md").write_text(methodology_note(cases, forces, counts), encoding="utf-8")
+    return staging
 
+
+def swap_in(staging: Path, out_dir: Path) -> list[Path]:
+    """The staged folder becomes ``out_dir`` (two renames: a reader sees the old dataset or the new, whole);
+    the files now published."""
+    out_dir = Path(out_dir)
     previous = out_dir.parent / f".{out_dir.name}.previous-{os.getpid()}"
     if out_dir.exists():
         out_dir.rename(previous)
-    staging.rename(out_dir)
+    Path(staging).rename(out_dir)
     if previous.exists():
         shutil.rmtree(previous)
     return sorted(out_dir.iterdir())
+
+
+def discard(staging: Path) -> None:
+    """A staged folder that will not be published (the gate withheld the run)."""
+    shutil.rmtree(staging, ignore_errors=True)

@@ -232,6 +232,8 @@ def test_a_withheld_run_exits_1_and_leaves_the_last_publication_untouched(prefec
                    "--gate", str(strict)])
     assert status == 1
     assert _digests(out) == before
+    # the outputs were written aside while the whole was checked, and thrown away once the gate withheld them
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["published", "raw", "reports", "strict-gate.yaml"]
     import json
 
     document = json.loads((reports / "latest" / "validation.json").read_text(encoding="utf-8"))

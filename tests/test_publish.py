@@ -5,7 +5,7 @@ import json
 import pandas as pd
 import pytest
 
-from pipeline.publish import neutralise_formula, publish
+from pipeline.publish import discard, neutralise_formula, publish, stage_outputs, swap_in
 from pipeline.records import CASE_COLUMNS, FORCE_COLUMNS
 
 
@@ -51,6 +51,21 @@ def test_same_inputs_give_byte_identical_files(tmp_path):
     publish(_cases(), _forces(), tmp_path / "a")
     publish(_cases(), _forces(), tmp_path / "b")
     assert _digests(tmp_path / "a") == _digests(tmp_path / "b")
+
+
+def test_staged_outputs_leave_the_publication_alone_until_swapped_in_or_discarded(tmp_path):
+    out = tmp_path / "published"
+    publish(_cases(3), _forces(), out)
+    before = _digests(out)
+    staged = stage_outputs(_cases(2), _forces(), out)
+    assert staged.parent == tmp_path and staged.name.startswith(".published.staging-")
+    assert _digests(out) == before                          # a reader still sees the last publication
+    discard(staged)                                         # the gate withheld the run
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["published"] and _digests(out) == before
+    written = swap_in(stage_outputs(_cases(2), _forces(), out), out)
+    publish(_cases(2), _forces(), tmp_path / "at-once")
+    assert [p.name for p in written] == sorted(before) and _digests(out) == _digests(tmp_path / "at-once")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["at-once", "published"]
 
 
 def test_refused_force_has_an_empty_count_not_zero(tmp_path):

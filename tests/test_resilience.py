@@ -147,7 +147,7 @@ def test_a_publish_that_fails_fails_the_run_and_latest_stays_on_the_last_good_ru
     _, good = _run_in_process(tmp_path)
     good_run = resolve_run_dir(tmp_path / "reports")
     (tmp_path / "blocked").write_text("a file where published/'s parent should be")
-    with pytest.raises(AsideError, match="publish failed in its process"):
+    with pytest.raises(AsideError, match="stage_outputs failed in its process"):
         flows.consolidate_returns(raw_dir=str(tmp_path / "raw"), out_dir=str(tmp_path / "blocked" / "published"),
                                   reports_dir=str(tmp_path / "reports"), review_path=None)
     assert good["published"] is True
