@@ -158,3 +158,34 @@ def test_mapping_and_validation_run_again_when_the_gate_changes_and_extraction_s
         f"extract-{force_id}": "Cached" for force_id in FORCES}
     assert {name: state for name, state in changed_gate.items() if name.startswith("process-")} == {
         f"process-{force_id}": "Completed" for force_id in FORCES}
+
+
+def test_a_changed_return_is_the_only_one_whose_extraction_is_even_looked_up(corpus):
+    """The others' mapped outcomes are cached: their extraction records are not read (Prefect's cache lookup
+    would unpickle each one), so the run's records hold an extract task for the changed force alone."""
+    base, _ = corpus
+    _edit_sussex_csv(base / "raw", uuid.uuid4().hex)
+    outcome, states = _task_states(base, expected=len(FORCES) + 1)
+    assert {name: state for name, state in states.items() if name.startswith("extract-")} == {
+        "extract-sussex": "Completed"}
+    assert {name: state for name, state in states.items() if name.startswith("process-")} == {
+        f"process-{force_id}": "Completed" if force_id == "sussex" else "Cached" for force_id in FORCES}
+    report = json.loads((Path(outcome["report"]).parent / "validation.json").read_text(encoding="utf-8"))
+    assert {f["force_id"]: f["extraction"] for f in report["forces"] if f["source_files"]} == {
+        force_id: "fresh" if force_id == "sussex" else "cached" for force_id in FORCES}
+
+
+def test_a_stored_outcome_that_cannot_be_read_is_mapped_again_from_its_extraction(corpus):
+    import os
+
+    base, _ = corpus
+    before = published_breach_texts(base, "durham")
+    storage = Path(os.environ["PREFECT_RESULTS_LOCAL_STORAGE_PATH"])
+    for record in storage.glob("process-durham-*"):
+        record.write_bytes(b"not a result record")       # there, so the flow expects a cache hit; unreadable
+    _edit_sussex_csv(base / "raw", uuid.uuid4().hex)     # not an unchanged run: the whole-run cache is missed
+    outcome, states = _task_states(base, expected=len(FORCES) + 2)
+    assert states["process-durham"] == "Completed" and states["extract-durham"] == "Cached"
+    report = json.loads((Path(outcome["report"]).parent / "validation.json").read_text(encoding="utf-8"))
+    assert next(f for f in report["forces"] if f["force_id"] == "durham")["extraction"] == "cached"
+    assert published_breach_texts(base, "durham") == before
