@@ -67,6 +67,10 @@ def load(key: str | None, directory: Path | None = None) -> CachedRun | None:
     path = (directory or cache_dir()) / _ENTRY
     try:
         with path.open("rb") as handle:
+            # the key first, on its own: a run whose inputs changed does not unpickle the last run's whole
+            # consolidation to learn that (96 MB at 106,770 cases: 0.34 s)
+            if pickle.load(handle) != (CACHE_FORMAT, key):
+                return None
             entry = pickle.load(handle)
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
         return None
@@ -81,6 +85,7 @@ def save(entry: CachedRun, directory: Path | None = None) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     partial = directory / f"{_ENTRY}.partial"
     with partial.open("wb") as handle:
+        pickle.dump((entry.format, entry.key), handle, protocol=pickle.HIGHEST_PROTOCOL)
         pickle.dump(entry, handle, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(partial, directory / _ENTRY)
 

@@ -1,0 +1,48 @@
+"""The whole-run cache: the last run's consolidation back only for the same inputs, and only then unpickled."""
+
+from __future__ import annotations
+
+import pickle
+
+from pipeline import run_cache
+
+UNPICKLED: list[str] = []
+
+
+def _unpickled(name: str) -> "Marker":
+    UNPICKLED.append(name)
+    return Marker(name)
+
+
+class Marker:
+    """Stands in for a consolidation; records each time one is unpickled."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __reduce__(self):
+        return _unpickled, (self.name,)
+
+
+def test_the_same_key_gives_the_last_run_back(tmp_path):
+    run_cache.save(run_cache.CachedRun("run-a", Marker("a"), {"published/cases.csv": "00"}), tmp_path)
+    entry = run_cache.load("run-a", tmp_path)
+    assert entry is not None and entry.consolidation.name == "a"
+    assert entry.output_digests == {"published/cases.csv": "00"}
+
+
+def test_another_key_is_a_miss_without_unpickling_the_last_runs_consolidation(tmp_path):
+    run_cache.save(run_cache.CachedRun("run-a", Marker("a")), tmp_path)
+    UNPICKLED.clear()
+    assert run_cache.load("run-b", tmp_path) is None
+    assert UNPICKLED == []
+    assert run_cache.load("run-a", tmp_path) is not None and UNPICKLED == ["a"]
+
+
+def test_an_entry_in_the_older_single_pickle_form_or_damaged_is_a_miss(tmp_path):
+    path = tmp_path / "foi-last-run.pickle"
+    path.write_bytes(pickle.dumps(run_cache.CachedRun("run-a", Marker("a"))))
+    assert run_cache.load("run-a", tmp_path) is None
+    path.write_bytes(pickle.dumps((run_cache.CACHE_FORMAT, "run-a")) + b"truncated")
+    assert run_cache.load("run-a", tmp_path) is None
+    assert run_cache.load(None, tmp_path) is None
