@@ -76,3 +76,30 @@ def test_dask_run_prints_no_traceback_and_no_cluster_chatter(runs):
     output = dask.stdout + dask.stderr
     assert "Traceback" not in output, output[-4000:]
     assert "distributed." not in output, output[-4000:]  # no log lines of the scheduler and workers
+
+
+def test_a_dask_rerun_with_one_changed_return_reads_only_that_return(runs):
+    """The others' mapped outcomes are cached: on Dask too they are loaded as they are, with no extraction."""
+    from tests.test_incremental import _edit_sussex_csv
+
+    base, _, dask = runs
+    assert dask.returncode == 0, dask.stdout + dask.stderr
+    raw = base / "raw-changed"
+    shutil.copytree(base / "raw", raw)
+    _edit_sussex_csv(raw, "re-sent")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(base / "dask-results")}
+    from prefect.settings import PREFECT_API_URL
+
+    env["PREFECT_API_URL"] = PREFECT_API_URL.value()
+    rerun = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "run", "--task-runner", "dask", "--raw", str(raw),
+         "--out", str(base / "published-dask-rerun"), "--reports", str(base / "reports-dask-rerun"), "--review", ""],
+        cwd=base, env=env, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert "Traceback" not in rerun.stdout + rerun.stderr
+    report = json.loads((base / "reports-dask-rerun" / "latest" / "validation.json").read_text(encoding="utf-8"))
+    extraction = {f["force_id"]: f.get("extraction") for f in report["forces"] if f["source_files"]}
+    assert extraction == {force_id: "fresh" if force_id == "sussex" else "cached" for force_id in FORCES}
+    cases = (base / "published-dask-rerun" / "cases.csv").read_text(encoding="utf-8")
+    assert "Posted photographs of a crime scene on Facebook (re-sent)" in cases
+    assert _digests(base / "published-dask-rerun")["forces.csv"] == _digests(base / "published-dask")["forces.csv"]
