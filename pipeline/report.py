@@ -251,13 +251,24 @@ def _write_pieces(path: Path, pieces: Iterable[str]) -> None:
             handle.write("".join(batch))
 
 
-def _write_json(path: Path, document: dict, *, compact: bool = False) -> None:
-    """The document as JSON, written as it is encoded (at 100,000 cases the text is ~50 MB)."""
-    if compact:
-        text = json.dumps(document, separators=(",", ":"), ensure_ascii=False, default=str)
-        _write_pieces(path, (text, "\n"))
-    else:
-        _write_pieces(path, chain(indented_json(document), ["\n"]))
+def _compact_json(document: dict) -> str:
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def _previous_snapshot(text: str, current: dict, current_text: str) -> dict:
+    """The previous run's snapshot from its text. A run that changed nothing writes the same text but for its
+    run id (the first key): then it is ``current`` with that id, not parsed again (~13 MB of JSON at 106,770
+    cases, 0.26 s and a dict and list per case)."""
+    text = text.rstrip("\n")
+    head = text.find(',"published":')
+    if head > 0 and text[head:] == current_text[current_text.find(',"published":'):]:
+        return {**current, "run_id": json.loads(text[:head] + "}")["run_id"]}
+    return json.loads(text)
+
+
+def _write_json(path: Path, document: dict) -> None:
+    """The document as indented JSON, written as it is encoded (at 100,000 cases the text is ~50 MB)."""
+    _write_pieces(path, chain(indented_json(document), ["\n"]))
 
 
 def indented_json(value: object, depth: int = 0) -> Iterator[str]:
@@ -308,15 +319,17 @@ def write_report(run: RunRecord, cases: pd.DataFrame, reports_dir: Path,
     run_dir = reports_dir / run.run_id
     run_dir.mkdir(parents=True, exist_ok=True)
     current = snapshot(run, cases)
+    current_text = _compact_json(current)
     previous_dir = previous_run_dir(reports_dir, run.run_id)
     previous = None
     if previous_dir is not None:
         try:
-            previous = json.loads((previous_dir / "snapshot.json").read_text(encoding="utf-8"))
+            previous = _previous_snapshot((previous_dir / "snapshot.json").read_text(encoding="utf-8"), current,
+                                          current_text)
         except (OSError, ValueError):
             previous = None   # an unreadable old snapshot only costs the comparison
     document = validation_document(run, changes_since(previous, current), quarantined, gate)
-    _write_json(run_dir / "snapshot.json", current, compact=True)
+    _write_pieces(run_dir / "snapshot.json", (current_text, "\n"))
     _write_json(run_dir / "validation.json", document)
     _write_pieces(run_dir / "index.html", html_pieces(document))
     if move_latest:

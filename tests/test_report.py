@@ -211,6 +211,25 @@ def test_a_second_run_says_what_changed(tmp_path):
         "1 codes changed")
 
 
+def test_a_second_run_that_changed_nothing_is_compared_without_parsing_the_first_runs_snapshot(tmp_path,
+                                                                                              monkeypatch):
+    from pipeline import report
+    from pipeline.report import changes_since, snapshot
+
+    run, published = run_record("20261123T100000Z")
+    first = write_report(run, published, tmp_path)
+    parsed = []
+    loads = report.json.loads
+    monkeypatch.setattr(report.json, "loads", lambda text, *a, **k: parsed.append(len(text)) or loads(text, *a, **k))
+    run, _ = run_record("20261123T110000Z")
+    second = write_report(run, published, tmp_path)
+    assert parsed and max(parsed) < 40          # the first run's id alone, not its snapshot's cases
+    changes = read(second)["changes"]
+    expected = changes_since(loads((first / "snapshot.json").read_text(encoding="utf-8")), snapshot(run, published))
+    assert changes == expected and changes["previous_run_id"] == "20261123T100000Z"
+    assert changes["rows_added"] == changes["rows_removed"] == changes["codes_changed"] == []
+
+
 def test_summary_text_is_what_foi_report_prints(tmp_path):
     run, published = run_record()
     run_dir = write_report(run, published, tmp_path)
