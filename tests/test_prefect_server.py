@@ -4,6 +4,7 @@ have started its ephemeral one, and leaves no server behind when it exits."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import sqlite3
@@ -168,3 +169,52 @@ def test_a_server_that_cannot_start_names_its_error_and_keeps_its_output_out_of_
     assert "Traceback" not in done.stderr               # the server's traceback is in its log, not the run's
     assert "Traceback" in (home / "temporary-server.log").read_text(encoding="utf-8")
     assert not (tmp_path / "published").exists()
+
+
+_HANGING_APP = '''
+import asyncio
+
+async def app(scope, receive, send):
+    """Starts, then never finishes shutting down: what a graceful shutdown with no time limit can do."""
+    if scope["type"] == "lifespan":
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            else:
+                await asyncio.sleep(600)
+'''
+
+_ORPHANING_PARENT = '''
+import os, socket, subprocess, sys, time
+main, app_dir, port = sys.argv[1:]
+server = subprocess.Popen([sys.executable, "-c", main, "--app-dir", app_dir, "hanging:app", "--port", port,
+                           "--lifespan", "on", "--log-level", "error"],
+                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+deadline = time.monotonic() + 30
+while time.monotonic() < deadline:
+    try:
+        socket.create_connection(("127.0.0.1", int(port)), timeout=1).close()
+        break
+    except OSError:
+        time.sleep(0.1)
+print(server.pid, flush=True)
+os._exit(0)          # gone without stopping it, as a run killed by a signal is
+'''
+
+
+def test_a_server_left_behind_by_its_run_ends_within_seconds_even_if_it_will_not_shut_down(tmp_path):
+    from pipeline import prefect_server
+
+    (tmp_path / "hanging.py").write_text(_HANGING_APP, encoding="utf-8")
+    parent = subprocess.run([sys.executable, "-c", _ORPHANING_PARENT, prefect_server._SERVER_MAIN, str(tmp_path),
+                             str(prefect_server._free_port())], capture_output=True, text=True, timeout=60)
+    orphaned = time.monotonic()
+    server = psutil.Process(int(parent.stdout.split()[0]))
+    assert server.is_running() and server.ppid() != os.getpid()
+    try:
+        server.wait(timeout=15)
+    except psutil.TimeoutExpired:
+        server.kill()
+        raise AssertionError("the orphaned server was still running 15 s after its parent ended") from None
+    assert 4 < time.monotonic() - orphaned < 15
