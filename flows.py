@@ -196,6 +196,12 @@ def _stored(key: str | None) -> bool:
     return (Path(storage.basepath or ".").expanduser().resolve() / key).is_file()
 
 
+def _discard_staged(staging: Aside) -> None:
+    """Wait for the staging child, then remove what it wrote; whatever became of it, nothing is raised."""
+    with contextlib.suppress(Exception):
+        discard(staging.result())
+
+
 def _unchanged_run(cached: run_cache.CachedRun, run_id: str, started_at: dt.datetime) -> Consolidation:
     """The last run's consolidation, as this run's: nothing read, mapped or validated again."""
     result = cached.consolidation
@@ -242,8 +248,7 @@ def consolidate_returns(raw_dir: str = "raw", out_dir: str = "published", report
                                  started_at=started_at.isoformat(timespec="seconds"),
                                  raw_dir=Path(raw_dir), published_dir=Path(out_dir), gate=gate, joined=joined)
         except BaseException:
-            with contextlib.suppress(Exception):    # the error to raise is this one, not the staging's
-                discard(staging.result())
+            _discard_staged(staging)    # the error to raise is this one, not the staging's
             raise
         del outcomes, joined            # the returns' case frames: only the joined tables are needed now
         memory.release_freed_memory()
@@ -264,8 +269,7 @@ def consolidate_returns(raw_dir: str = "raw", out_dir: str = "published", report
             if written != result.run.outputs:
                 raise RuntimeError(f"publish wrote {written}, not the {result.run.outputs} its report names")
         else:
-            with contextlib.suppress(Exception):    # withheld: what was staged goes, whatever became of it
-                discard(staging.result())
+            _discard_staged(staging)    # withheld: the last publication stays as it was
         update_latest(Path(reports_dir), result.run.run_id)
     if key is not None and cached is None:
         run_cache.save(run_cache.CachedRun(key, result, run_cache.output_digests(result.run.outputs)))

@@ -229,12 +229,15 @@ def start_long_lived_server(env: dict[str, str], home: Path, port: int = 4291) -
 
 # --- the runs ----------------------------------------------------------------------------------------------
 
-def _extraction_counts(reports: Path) -> dict[str, int]:
+def _latest_forces(reports: Path) -> list[dict]:
+    """The forces of the latest run's validation.json (none if no run wrote one)."""
     path = reports / "latest" / "validation.json"
-    if not path.is_file():
-        return {}
+    return json.loads(path.read_text(encoding="utf-8"))["forces"] if path.is_file() else []
+
+
+def _extraction_counts(reports: Path) -> dict[str, int]:
     counts: dict[str, int] = {}
-    for force in json.loads(path.read_text(encoding="utf-8"))["forces"]:
+    for force in _latest_forces(reports):
         if force.get("source_files"):
             counts[force.get("extraction") or "none"] = counts.get(force.get("extraction") or "none", 0) + 1
     return counts
@@ -282,9 +285,7 @@ def memory_growth(smaller: Measure, full: Measure, work: Path, tag: str) -> dict
 
 def rows_read(reports: Path) -> dict[str, int]:
     """Rows read per force, from the latest run's validation.json."""
-    path = reports / "latest" / "validation.json"
-    forces = json.loads(path.read_text(encoding="utf-8"))["forces"] if path.is_file() else []
-    return {force["force_id"]: force.get("rows_read") or 0 for force in forces}
+    return {force["force_id"]: force.get("rows_read") or 0 for force in _latest_forces(reports)}
 
 
 def half_the_forces(raw: Path, out: Path, rows: dict[str, int] | None = None) -> int:
