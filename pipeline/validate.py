@@ -299,7 +299,9 @@ def validate_cases(cases: pd.DataFrame, *, allowed_codes: dict[str, tuple[str, .
     position = {column: i for i, column in enumerate(CASE_COLUMNS)}
     for reasons in held.values():
         reasons.sort(key=lambda f: (position.get(f.column, len(position)), f.check))
-    quarantined = frame.loc[sorted(held)].copy() if held else frame.iloc[0:0].copy()
+    # taken, not sliced: a zero-row slice of an Arrow-backed column keeps the whole column's buffers alive (an
+    # empty quarantine held as much memory as its return's cases: ~50 MB in all at 106,770 cases)
+    quarantined = frame.loc[sorted(held)]
     for name, attribute in (("reason", "message"), ("check", "check"), ("column", "column"), ("value", "value")):
         quarantined[name] = ["; ".join(getattr(f, attribute) for f in held[i]) for i in sorted(held)]
     published = frame.drop(index=list(held)).reset_index(drop=True)

@@ -121,6 +121,20 @@ def test_code_outside_the_vocabulary_is_quarantined_naming_its_cell(column, bad_
     assert result.published["record_id"].tolist() == ["west-mercia-000000000002"]
 
 
+def _arrow_bytes(frame: pd.DataFrame) -> int:
+    """Bytes of the Arrow buffers a frame's columns keep alive (a slice keeps its whole parent's)."""
+    columns = [frame[c].array._pa_array for c in frame.columns if hasattr(frame[c].array, "_pa_array")]
+    return sum(b.size for column in columns for chunk in column.chunks for b in chunk.buffers() if b is not None)
+
+
+def test_an_empty_quarantine_holds_none_of_its_returns_data_in_memory():
+    result = validate(cases(*(case(n, breach_text="Inappropriate comments on Facebook " * 20)
+                              for n in range(1, 2001))))
+    assert len(result.quarantined) == 0 and len(result.published) == 2000
+    assert _arrow_bytes(result.published) > 1_000_000      # the text columns are Arrow-backed
+    assert _arrow_bytes(result.quarantined) < 1_000         # not a zero-row view of the published columns
+
+
 def test_a_row_failing_two_checks_is_quarantined_once_with_both_reasons():
     bad = case(1, year="2015", outcome_category="sacked")
     result = validate(cases(bad))
