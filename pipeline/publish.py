@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from openpyxl import Workbook
 
+from pipeline.frames import combine_chunks
 from pipeline.office_zip import save_workbook
 from pipeline.records import CASE_COLUMNS, COUNT_COLUMNS, FORCE_COLUMNS
 from pipeline.status import UNANSWERED_STATUSES, campaign
@@ -335,7 +336,11 @@ def stage_outputs(cases: pd.DataFrame, forces: pd.DataFrame, out_dir: Path, coun
     """Every output written into a new sibling folder of ``out_dir``, which is not touched; that folder.
 
     Apart from ``swap_in`` so that the writing can start before the gate has decided: flows.py stages in a
-    child process while this one checks the whole, then swaps the folder in, or discards it if withheld."""
+    child process while this one checks the whole, then swaps the folder in, or discards it if withheld.
+
+    The frames' Arrow columns are joined to one chunk each, in place (their values unchanged): a Parquet file's
+    bytes depend on the chunking (a case table consolidated from 30 returns and the same table in one chunk
+    wrote different cases.parquet files), and the frames reach here in as many chunks as they were built from."""
     if counts is None:
         attached = forces.attrs.get("counts")
         counts = getattr(attached, "frame", attached)
@@ -345,10 +350,10 @@ def stage_outputs(cases: pd.DataFrame, forces: pd.DataFrame, out_dir: Path, coun
     if staging.exists():
         shutil.rmtree(staging)
     staging.mkdir()
-    cases = _safe_text(cases.loc[:, list(CASE_COLUMNS)])
-    forces = _safe_text(forces_frame(forces))
+    cases = _safe_text(combine_chunks(cases).loc[:, list(CASE_COLUMNS)])
+    forces = _safe_text(forces_frame(combine_chunks(forces)))
     if counts is not None:
-        counts = _safe_text(counts_frame(counts))
+        counts = _safe_text(counts_frame(combine_chunks(counts)))
 
     _write_csv(cases, staging / "cases.csv")
     _write_csv(forces, staging / "forces.csv")

@@ -237,3 +237,19 @@ def test_a_publish_that_fails_aside_says_why(tmp_path):
     pending = Aside(publish, _cases(), _forces(), tmp_path / "blocked" / "published")
     with pytest.raises(AsideError, match=r"publish failed in its process: (FileExistsError|NotADirectoryError)"):
         pending.result()
+
+
+def test_a_case_table_in_one_chunk_per_return_publishes_the_bytes_of_the_same_table_in_one(tmp_path):
+    """Consolidated from 30 returns, the case table's columns come in 30 Arrow chunks; sent aside, in as many."""
+    import numpy as np
+
+    from pipeline.aside import Aside
+
+    whole = _cases(50_000)          # unique breach texts: at this size pyarrow's page layout follows the chunks
+    whole["breach_text"] = [f"Inappropriate comments made via Twitter, case {i}" for i in range(len(whole))]
+    by_return = pd.concat([whole.iloc[rows] for rows in np.array_split(np.arange(len(whole)), 30)], ignore_index=True)
+    assert by_return["breach_text"].array._pa_array.num_chunks == 30
+    publish(whole, _forces(), tmp_path / "whole")
+    publish(by_return.copy(), _forces(), tmp_path / "by-return")
+    Aside(publish, by_return, _forces(), tmp_path / "aside").result()
+    assert _digests(tmp_path / "by-return") == _digests(tmp_path / "whole") == _digests(tmp_path / "aside")
