@@ -5,15 +5,18 @@ the other (measured at 106,770 cases: 2.9 s alone, 4.9 s with 2.0 s of other wor
 guard's fork server (already running after extraction; pandas and openpyxl preloaded) uses the second core.
 
 The call goes to the child through a pipe after it starts, pickled with protocol 5 and its large buffers (the
-Arrow columns of the consolidated frames) sent out of band, straight from where they lie. Given to the child as
+Arrow columns of the consolidated frames) sent out of band, chunk by chunk, straight from where they lie. Given to the child as
 its Process arguments, the frames were pickled into one growing in-memory file first: this process's memory
 rose by 218 MB for a 56 MB case table while the child started. The answer comes back pickled as before.
 """
 
 from __future__ import annotations
 
+import io
 import pickle
 import traceback
+
+from pipeline.frames import chunk_pickler
 
 
 class AsideError(RuntimeError):
@@ -22,7 +25,9 @@ class AsideError(RuntimeError):
 
 def _send_call(conn, fn, args, kwargs) -> None:
     buffers: list[pickle.PickleBuffer] = []
-    conn.send_bytes(pickle.dumps((fn, args, kwargs), protocol=5, buffer_callback=buffers.append))
+    payload = io.BytesIO()
+    chunk_pickler(payload, buffer_callback=buffers.append).dump((fn, args, kwargs))
+    conn.send_bytes(payload.getbuffer())
     conn.send_bytes(str(len(buffers)).encode())
     for buffer in buffers:
         conn.send_bytes(buffer.raw())

@@ -83,10 +83,12 @@ def save(entry: CachedRun, directory: Path | None = None) -> None:
     """Replace the entry atomically: a run killed while saving leaves the previous entry or none."""
     directory = directory or cache_dir()
     directory.mkdir(parents=True, exist_ok=True)
+    from pipeline.frames import chunk_pickler   # pandas and pyarrow: imported where a run has them loaded
+
     partial = directory / f"{_ENTRY}.partial"
     with partial.open("wb") as handle:
         pickle.dump((entry.format, entry.key), handle, protocol=pickle.HIGHEST_PROTOCOL)
-        pickle.dump(entry, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        chunk_pickler(handle).dump(entry)     # the consolidation's columns as they lie, not copied to be saved
     os.replace(partial, directory / _ENTRY)
 
 

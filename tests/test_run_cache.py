@@ -46,3 +46,15 @@ def test_an_entry_in_the_older_single_pickle_form_or_damaged_is_a_miss(tmp_path)
     path.write_bytes(pickle.dumps((run_cache.CACHE_FORMAT, "run-a")) + b"truncated")
     assert run_cache.load("run-a", tmp_path) is None
     assert run_cache.load(None, tmp_path) is None
+
+
+def test_a_consolidation_is_saved_from_its_chunks_as_they_lie(tmp_path):
+    """pandas pickles an Arrow column by joining its chunks anew: a copy of the table, only to save it."""
+    import pandas as pd
+
+    cases = pd.concat([pd.DataFrame({"breach_text": pd.Series([f"case {r}-{i}" for i in range(50)], dtype="str")})
+                       for r in range(3)], ignore_index=True)
+    run_cache.save(run_cache.CachedRun("run-a", cases), tmp_path)
+    saved = run_cache.load("run-a", tmp_path).consolidation
+    pd.testing.assert_frame_equal(saved, cases)
+    assert saved["breach_text"].array._pa_array.num_chunks == 3     # joined, it would be one
