@@ -5,9 +5,10 @@ the other (measured at 106,770 cases: 2.9 s alone, 4.9 s with 2.0 s of other wor
 guard's fork server (already running after extraction; pandas and openpyxl preloaded) uses the second core.
 
 The call goes to the child through a pipe after it starts, pickled with protocol 5 and its large buffers (the
-Arrow columns of the consolidated frames) sent out of band, chunk by chunk, straight from where they lie. Given to the child as
-its Process arguments, the frames were pickled into one growing in-memory file first: this process's memory
-rose by 218 MB for a 56 MB case table while the child started. The answer comes back pickled as before.
+Arrow columns of the consolidated frames) sent out of band, chunk by chunk, straight from where they lie
+(``frames.chunk_pickler``). Given to the child as its Process arguments, the frames were pickled into one growing
+in-memory file first: this process's memory rose by 218 MB for a 56 MB case table while the child started. The
+answer comes back pickled as before.
 """
 
 from __future__ import annotations

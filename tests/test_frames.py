@@ -35,7 +35,8 @@ def test_a_column_in_several_chunks_and_an_empty_one():
 
 
 def _consolidated(parts: int = 30, rows: int = 2_000) -> pd.DataFrame:
-    """A frame as the consolidation builds it: one Arrow chunk per return, for text, number and bool columns."""
+    """A frame as the consolidation builds it: one Arrow chunk per return in its text and Arrow integer columns,
+    beside a NumPy float column that pandas pickles as it always has."""
     returns = [pd.DataFrame({"breach_text": pd.Series([f"comment {r}-{i} on Facebook" for i in range(rows)], dtype="str"),
                              "year": pd.Series(range(rows), dtype="int64[pyarrow]"),
                              "confidence": pd.Series([0.5] * rows, dtype="float64"),
