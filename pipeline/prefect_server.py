@@ -26,26 +26,29 @@ import urllib.request
 from pathlib import Path
 
 EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit)\b.*:")
+STOP_GRACE_S = 10   # the server's own drain (at most 4 s) and the 5 s Prefect allows its ephemeral server to stop
 SERVER_ENV = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
 
 
-# The server's process: uvicorn as ``python -m uvicorn`` runs it, plus a thread that ends the process 5 s after
+# The server's process: uvicorn as ``python -m uvicorn`` runs it, plus a thread that ends the process 10 s after
 # ``foi run`` is gone. The parent-death SIGTERM (``_die_with_parent``) starts uvicorn's graceful shutdown, which
 # has no time limit: in one full test run the server of a run stopped by SIGTERM was still there 30 s later.
-# ``stop`` allows a server 5 s before it kills it; an orphaned one now gets the same.
+# ``stop`` allows a server 10 s before it kills it; an orphaned one now gets the same. Its app is Prefect's,
+# drained of unrecorded events before it stops (``pipeline.server_app``, at most 4 s of the 10).
 _SERVER_MAIN = """
 import os, sys, threading, time
+STOP_GRACE_S = %d
 parent = os.getppid()
 def _exit_when_orphaned():
     while os.getppid() == parent:
         time.sleep(0.5)
-    time.sleep(5)
+    time.sleep(STOP_GRACE_S)
     os._exit(0)
 threading.Thread(target=_exit_when_orphaned, daemon=True).start()
 sys.argv[0] = "uvicorn"
 from uvicorn.main import main
 main()
-"""
+""" % STOP_GRACE_S
 
 
 class ServerStartError(RuntimeError):
@@ -72,13 +75,13 @@ class TemporaryServer:
     def _spawn(self) -> None:
         self.port = _free_port()
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        # its output goes to a file, not to the run's terminal: stopped while it still records the run's last
-        # events, the server logs "Error flushing N events" with a CancelledError traceback (seen once in a
-        # normal run, under load), and a normal run prints no tracebacks
+        # its output goes to a file, not to the run's terminal: a server stopped before it recorded the run's
+        # last events (its drain's 4 s ran out) logs "Error flushing N events" with a CancelledError
+        # traceback, and a normal run prints no tracebacks
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-c", _SERVER_MAIN, "--app-dir", _prefect_dir(), "--factory",
-                 "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
+                 "pipeline.server_app:create_app", "--host", "127.0.0.1", "--port", str(self.port),
                  "--log-level", "error", "--lifespan", "on"],
                 env={**os.environ, **SERVER_ENV}, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 preexec_fn=_die_with_parent if sys.platform == "linux" else None)
@@ -116,13 +119,13 @@ class TemporaryServer:
         return (errors or lines or ["no output"])[-1]
 
     def stop(self) -> None:
-        """As Prefect stops its ephemeral server: terminate, 5 s to finish, then kill."""
+        """As Prefect stops its ephemeral server: terminate, time to finish (``STOP_GRACE_S``), then kill."""
         process, self.process = self.process, None
         if process is None:
             return
         process.terminate()
         try:
-            process.wait(timeout=5)
+            process.wait(timeout=STOP_GRACE_S)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
