@@ -70,3 +70,9 @@ def test_with_nothing_queued_the_drain_costs_nothing():
 
     left, elapsed = asyncio.run(scenario())
     assert left == 0 and elapsed < 5     # idle readers, empty queues: it does not wait out its limit
+
+
+def test_where_prefects_queues_are_not_where_they_were_the_server_stops_as_prefect_would(monkeypatch, caplog):
+    monkeypatch.setattr(Topic, "_topics", {"events": object()})     # a topic with none of 3.8.8's attributes
+    assert asyncio.run(drain_event_queues(limit_s=30)) == 0
+    assert "Not waiting for Prefect's event queues" in caplog.text
