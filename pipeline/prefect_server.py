@@ -26,15 +26,16 @@ import urllib.request
 from pathlib import Path
 
 EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit)\b.*:")
-STOP_GRACE_S = 10   # the server's own drain (at most 4 s) and the 5 s Prefect allows its ephemeral server to stop
+DRAIN_LIMIT_S = 4    # the server waits this long at most for its unrecorded events (``pipeline.server_app``)
+STOP_GRACE_S = 10   # DRAIN_LIMIT_S, the 5 s Prefect allows its ephemeral server to stop, and 1 s to spare
 SERVER_ENV = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
 
 
 # The server's process: uvicorn as ``python -m uvicorn`` runs it, plus a thread that ends the process 10 s after
 # ``foi run`` is gone. The parent-death SIGTERM (``_die_with_parent``) starts uvicorn's graceful shutdown, which
 # has no time limit: in one full test run the server of a run stopped by SIGTERM was still there 30 s later.
-# ``stop`` allows a server 10 s before it kills it; an orphaned one now gets the same. Its app is Prefect's,
-# drained of unrecorded events before it stops (``pipeline.server_app``, at most 4 s of the 10).
+# ``stop`` allows a server ``STOP_GRACE_S`` before it kills it; an orphaned one now gets the same. Its app is
+# Prefect's, drained of unrecorded events before it stops (``pipeline.server_app``, at most ``DRAIN_LIMIT_S``).
 _SERVER_MAIN = """
 import os, sys, threading, time
 STOP_GRACE_S = %d
@@ -76,7 +77,7 @@ class TemporaryServer:
         self.port = _free_port()
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         # its output goes to a file, not to the run's terminal: a server stopped before it recorded the run's
-        # last events (its drain's 4 s ran out) logs "Error flushing N events" with a CancelledError
+        # last events (its drain's ``DRAIN_LIMIT_S`` ran out) logs "Error flushing N events" with a CancelledError
         # traceback, and a normal run prints no tracebacks
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(

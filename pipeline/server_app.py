@@ -19,7 +19,8 @@ import logging
 import time
 from collections import Counter
 
-DRAIN_LIMIT_S = 4.0
+from pipeline.prefect_server import DRAIN_LIMIT_S
+
 POLL_S = 0.02
 
 log = logging.getLogger("foi.server_app")
