@@ -1,0 +1,38 @@
+"""The flow benchmark's own measures: what its memory figures are of (bench/flow_bench.py)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import flows
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+
+import flow_bench  # noqa: E402
+
+
+def test_the_half_corpus_keeps_as_many_of_the_largest_returns_as_a_run_has_in_flight(tmp_path):
+    raw = tmp_path / "raw"
+    rows = {f"force-{i:02d}": 1000 - i for i in range(12)}      # force-00 the largest
+    for force in rows:
+        (raw / force).mkdir(parents=True)
+        (raw / force / "return.csv").write_text("case\n")
+
+    files = flow_bench.half_the_forces(raw, tmp_path / "half", rows)
+
+    kept = sorted(p.name for p in (tmp_path / "half").iterdir())
+    assert flow_bench.IN_FLIGHT == flows.MAX_WORKERS
+    assert kept == ["force-00", "force-01", "force-02", "force-03",       # the four largest, all of them
+                    "force-04", "force-06", "force-08", "force-10"]       # then every other one
+    assert files == 8
+
+
+def test_a_measured_command_reports_its_own_peak_beside_the_tree_s(tmp_path):
+    command = [sys.executable, "-c", "block = bytearray(160 * 2**20); block[::4096] = b'x' * len(block[::4096])"]
+
+    measure = flow_bench._measured("allocates 160 MB", command, {}, tmp_path, tmp_path / "log")
+
+    assert measure.detail["exit"] == 0
+    assert 160 <= measure.own_peak_mb < 400
+    assert measure.peak_rss_mb <= measure.own_peak_mb + 50      # sampled: it may miss the peak, never add one
