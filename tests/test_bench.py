@@ -5,14 +5,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import flows
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
 import flow_bench  # noqa: E402
 
 
 def test_the_half_corpus_keeps_as_many_of_the_largest_returns_as_a_run_has_in_flight(tmp_path):
+    import flows   # here, not at collection: importing it sets Prefect's defaults, which conftest sets per run
+
     raw = tmp_path / "raw"
     rows = {f"force-{i:02d}": 1000 - i for i in range(12)}      # force-00 the largest
     for force in rows:
