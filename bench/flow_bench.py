@@ -390,7 +390,8 @@ def main(argv: list[str] | None = None) -> int:
     runs.append(flow_run("one return changed", work, work / "raw", env, "thread"))
     print(f"{runs[-1].name}: {runs[-1].seconds} s", flush=True)
     # memory against the size of the campaign, cold, two ways: half the files in every force's return (each
-    # return half as big), and half the force folders (each return as big as in the full corpus)
+    # return half as big), and about half the force folders, the IN_FLIGHT largest kept (each return as big as
+    # in the full corpus)
     half_forces = half_the_forces(work / "raw", work / "raw-half-forces", rows_read(work / "reports-thread"))
     smaller = {"half-forces": (f"cold run, half the forces, the {IN_FLIGHT} largest kept ({half_forces} files)",
                                work / "raw-half-forces")}

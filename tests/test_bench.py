@@ -28,7 +28,7 @@ def test_the_half_corpus_keeps_as_many_of_the_largest_returns_as_a_run_has_in_fl
     assert files == 8
 
 
-def test_a_measured_command_reports_its_own_peak_beside_the_tree_s(tmp_path):
+def test_a_measured_command_reports_its_own_peak_beside_the_sampled_peak_of_its_tree(tmp_path):
     command = [sys.executable, "-c", "block = bytearray(160 * 2**20); block[::4096] = b'x' * len(block[::4096])"]
 
     measure = flow_bench._measured("allocates 160 MB", command, {}, tmp_path, tmp_path / "log")
