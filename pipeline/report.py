@@ -11,13 +11,16 @@ import json
 import logging
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from json.encoder import encode_basestring as _encode_text
 from dataclasses import fields
-from itertools import chain, islice
+from itertools import chain
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.frames import shared_values
 from pipeline.records import Failure, RunRecord
@@ -36,15 +39,81 @@ log = logging.getLogger(__name__)
 
 def snapshot(run: RunRecord, cases: pd.DataFrame) -> dict:
     """What the next run compares against: each force's status and count, each case's codes."""
-    columns = [_texts(cases, name) for name in ("record_id", *SNAPSHOT_FIELDS)] if len(cases) else [[]]
-    rows = dict(zip(columns[0], map(list, zip(*columns[1:]))))   # a repeated record_id: its last row, as before
     return {
         "run_id": run.run_id,
         "published": run.published,
         "forces": {f.force_id: {"status": f.response_status, "cases": f.cases} for f in run.forces},
         "fields": list(SNAPSHOT_FIELDS),
-        "cases": {record_id: rows[record_id] for record_id in sorted(rows)},   # values in the order of "fields"
+        "cases": SnapshotCases.of(cases),    # values in the order of "fields"
     }
+
+
+class SnapshotCases(Mapping):
+    """record_id -> its values in SNAPSHOT_FIELDS order, in record_id order, kept as Arrow columns.
+
+    A list per case and a dict over them held ~27 MB at 106,770 cases while the report was written, and their
+    JSON text 13 MB more: the run's high-water mark (bench/README.md, 2026-12-07). Here the record ids stay Arrow
+    text and each field is its distinct texts and an index per case; a case's list is made when it is asked
+    for, and a lookup by record id builds its index the first time (only a comparison with a changed run does)."""
+
+    BATCH = 8192
+
+    def __init__(self, record_ids: pa.Array, columns: list[tuple[list[str], np.ndarray]]) -> None:
+        self._ids, self._columns = record_ids, columns      # ids sorted and unique; each column (texts, indices)
+        self._position: dict[str, int] | None = None
+
+    @classmethod
+    def of(cls, cases: pd.DataFrame) -> SnapshotCases:
+        ids = _arrow_texts(cases, "record_id")
+        order = pc.sort_indices(ids)                        # stable: a repeated id keeps its rows' order
+        ids = ids.take(order)
+        if len(ids) > 1:                                    # a repeated record_id: its last row, as before
+            last_of_its_id = pa.concat_arrays([pc.not_equal(ids.slice(0, len(ids) - 1), ids.slice(1)),
+                                               pa.array([True])])
+            order, ids = order.filter(last_of_its_id), ids.filter(last_of_its_id)
+        columns = []
+        for name in SNAPSHOT_FIELDS:
+            encoded = pc.dictionary_encode(_arrow_texts(cases, name).take(order))
+            columns.append((encoded.dictionary.to_pylist(), encoded.indices.to_numpy(zero_copy_only=False)))
+        return cls(ids, columns)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __iter__(self) -> Iterator[str]:
+        for start in range(0, len(self._ids), self.BATCH):
+            yield from self._ids.slice(start, self.BATCH).to_pylist()
+
+    def __getitem__(self, record_id: str) -> list[str]:
+        if self._position is None:
+            self._position = {rid: i for i, rid in enumerate(self)}
+        i = self._position[record_id]
+        return [texts[indices[i]] for texts, indices in self._columns]
+
+    def json_pieces(self) -> Iterator[str]:
+        """The text of ``json.dumps(dict(self), separators=(",", ":"), ensure_ascii=False)``, a case at a time."""
+        encoded = [list(map(_encode_text, texts)) for texts, _ in self._columns]
+        yield "{"
+        for start in range(0, len(self._ids), self.BATCH):
+            ids = self._ids.slice(start, self.BATCH).to_pylist()
+            values = [[texts[i] for i in indices[start:start + self.BATCH].tolist()]
+                      for texts, (_, indices) in zip(encoded, self._columns)]
+            for i, (record_id, *row) in enumerate(zip(ids, *values), start):
+                yield ("," if i else "") + _encode_text(record_id) + ":[" + ",".join(row) + "]"
+        yield "}"
+
+
+def _arrow_texts(frame: pd.DataFrame, name: str) -> pa.Array:
+    """A column as the report writes it, as Arrow text: '' for a missing value or a missing column."""
+    if name not in frame.columns:
+        return pa.array([""] * len(frame), pa.string())
+    column = frame[name]
+    if pd.api.types.is_string_dtype(column) and column.dtype != object:
+        array = pa.array(column, from_pandas=True)
+        array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+    else:
+        array = pa.array([_plain(value) for value in column.tolist()], pa.string())
+    return pc.fill_null(array, "") if array.null_count else array
 
 
 def _texts(frame: pd.DataFrame, name: str) -> list[str]:
@@ -65,6 +134,8 @@ def _case_values(snapshot: dict) -> dict[str, list[str]]:
     """record_id -> values in SNAPSHOT_FIELDS order; an older snapshot's own order of fields is realigned."""
     fields = list(snapshot.get("fields", SNAPSHOT_FIELDS))
     cases = snapshot.get("cases", {})
+    if isinstance(cases, SnapshotCases):
+        return cases
     if fields == list(SNAPSHOT_FIELDS) and all(len(values) == len(fields) for values in cases.values()):
         return cases
     where = [fields.index(name) if name in fields else None for name in SNAPSHOT_FIELDS]
@@ -97,7 +168,8 @@ def changes_since(previous: dict | None, current: dict) -> dict:
     force_at = SNAPSHOT_FIELDS.index("force_id")
     compared = [(i, name) for i, name in enumerate(SNAPSHOT_FIELDS) if name != "force_id"]
     codes_changed = []
-    for rid in sorted(before_cases.keys() & after_cases.keys()):
+    both = [] if before_cases is after_cases else sorted(before_cases.keys() & after_cases.keys())
+    for rid in both:                                    # the same cases (a run that changed nothing): none
         before, after = before_cases[rid], after_cases[rid]
         if before != after:
             codes_changed += [{"record_id": rid, "force_id": after[force_at], "field": name, "before": before[i],
@@ -115,10 +187,12 @@ def changes_since(previous: dict | None, current: dict) -> dict:
             {"force_id": f, "before": before_forces.get(f, {}).get("cases"),
              "after": after_forces.get(f, {}).get("cases")}
             for f in ids if before_forces.get(f, {}).get("cases") != after_forces.get(f, {}).get("cases")],
-        "rows_added": [{"record_id": r, "force_id": after_cases[r][force_at]}
-                       for r in sorted(after_cases.keys() - before_cases.keys())],
-        "rows_removed": [{"record_id": r, "force_id": before_cases[r][force_at]}
-                         for r in sorted(before_cases.keys() - after_cases.keys())],
+        "rows_added": [] if before_cases is after_cases else [
+            {"record_id": r, "force_id": after_cases[r][force_at]}
+            for r in sorted(after_cases.keys() - before_cases.keys())],
+        "rows_removed": [] if before_cases is after_cases else [
+            {"record_id": r, "force_id": before_cases[r][force_at]}
+            for r in sorted(before_cases.keys() - after_cases.keys())],
         "codes_changed": codes_changed,
     }
 
@@ -243,27 +317,62 @@ def validation_document(run: RunRecord, changes: dict, quarantined: pd.DataFrame
     }
 
 
-def _write_pieces(path: Path, pieces: Iterable[str]) -> None:
-    """Text written as it is made, in batches: at 100,000 cases the whole of it would be held at once."""
-    pieces = iter(pieces)
+def _write_pieces(path: Path, pieces: Iterable[str], batch_chars: int = 1 << 20) -> None:
+    """Text written as it is made, about a MB at a time: at 100,000 cases the whole of it would be held at once
+    (and a batch of 8,192 failure records was ~5 MB of text, and as much again encoded)."""
     with path.open("w", encoding="utf-8") as handle:
-        while batch := list(islice(pieces, 8192)):
-            handle.write("".join(batch))
+        batch, size = [], 0
+        for piece in pieces:
+            batch.append(piece)
+            size += len(piece)
+            if size >= batch_chars:
+                handle.write("".join(batch))
+                batch, size = [], 0
+        handle.write("".join(batch))
 
 
 def _compact_json(document: dict) -> str:
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def _previous_snapshot(text: str, current: dict, current_text: str) -> dict:
-    """The previous run's snapshot from its text. A run that changed nothing writes the same text but for its
+def snapshot_pieces(current: dict) -> Iterator[str]:
+    """The snapshot's compact JSON text (``_compact_json``), its cases a case at a time."""
+    head = _compact_json({key: value for key, value in current.items() if key != "cases"})
+    yield head[:-1] + ',"cases":'
+    yield from current["cases"].json_pieces()
+    yield "}"
+
+
+_AFTER_RUN_ID = b',"published":'
+
+
+def _previous_snapshot(path: Path, current: dict, current_path: Path) -> dict:
+    """The previous run's snapshot from its file. A run that changed nothing writes the same text but for its
     run id (the first key): then it is ``current`` with that id, not parsed again (~13 MB of JSON at 106,770
-    cases, 0.26 s and a dict and list per case)."""
-    text = text.rstrip("\n")
-    head = text.find(',"published":')
-    if head > 0 and text[head:] == current_text[current_text.find(',"published":'):]:
-        return {**current, "run_id": json.loads(text[:head] + "}")["run_id"]}
-    return json.loads(text)
+    cases, 0.26 s and a dict and list per case). The two files are compared a block at a time."""
+    with path.open("rb") as before, current_path.open("rb") as after:
+        head, now = before.read(1 << 16), after.read(1 << 16)
+        at, now_at = head.find(_AFTER_RUN_ID), now.find(_AFTER_RUN_ID)
+        if at > 0 and now_at > 0:
+            if _same_blocks(before, after, head[at:], now[now_at:]):
+                return {**current, "run_id": json.loads(head[:at].decode("utf-8") + "}")["run_id"]}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _same_blocks(before, after, before_start: bytes, after_start: bytes) -> bool:
+    """Whether two open files hold the same bytes from here on, ``*_start`` being what was read of each."""
+    pending_before, pending_after = before_start, after_start
+    while True:
+        size = min(len(pending_before), len(pending_after))
+        if pending_before[:size] != pending_after[:size]:
+            return False
+        pending_before, pending_after = pending_before[size:], pending_after[size:]
+        if not pending_before:
+            pending_before = before.read(1 << 20)
+        if not pending_after:
+            pending_after = after.read(1 << 20)
+        if not pending_before or not pending_after:
+            return not pending_before and not pending_after
 
 
 def _write_json(path: Path, document: dict) -> None:
@@ -319,17 +428,15 @@ def write_report(run: RunRecord, cases: pd.DataFrame, reports_dir: Path,
     run_dir = reports_dir / run.run_id
     run_dir.mkdir(parents=True, exist_ok=True)
     current = snapshot(run, cases)
-    current_text = _compact_json(current)
+    _write_pieces(run_dir / "snapshot.json", chain(snapshot_pieces(current), ["\n"]))
     previous_dir = previous_run_dir(reports_dir, run.run_id)
     previous = None
     if previous_dir is not None:
         try:
-            previous = _previous_snapshot((previous_dir / "snapshot.json").read_text(encoding="utf-8"), current,
-                                          current_text)
+            previous = _previous_snapshot(previous_dir / "snapshot.json", current, run_dir / "snapshot.json")
         except (OSError, ValueError):
             previous = None   # an unreadable old snapshot only costs the comparison
     document = validation_document(run, changes_since(previous, current), quarantined, gate)
-    _write_pieces(run_dir / "snapshot.json", (current_text, "\n"))
     _write_json(run_dir / "validation.json", document)
     _write_pieces(run_dir / "index.html", html_pieces(document))
     if move_latest:

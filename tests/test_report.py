@@ -380,3 +380,57 @@ def test_the_artifact_summary_says_what_the_report_summary_says(tmp_path):
     assert [line for line in lines[1:] if not line.startswith("  - ")] == [
         line[2:] for line in markdown.split("\n\n")[1].splitlines()]
     assert any(line.startswith("  ") and "(" in line for line in lines)   # the per-check lines are compared too
+
+
+def many_cases(count: int, outcome_of_last: str = "dismissed") -> pd.DataFrame:
+    """``count`` cases as the published table holds them (Arrow-backed text), in no particular order."""
+    ids = [f"kent-{(n * 7919) % count:012x}" for n in range(count)]
+    frame = pd.DataFrame({"record_id": ids, "force_id": "kent", "year": "2012", "person_type": "police_officer",
+                          "rank": "constable", "breach_category": "inappropriate_comments",
+                          "outcome_category": ["dismissed"] * (count - 1) + [outcome_of_last],
+                          "platform": "facebook", "standards": "Discreditable conduct"})
+    return frame.astype("string[pyarrow]")
+
+
+def test_the_snapshot_file_is_the_compact_json_of_record_id_to_values_in_record_id_order(tmp_path):
+    from pipeline.report import SNAPSHOT_FIELDS
+
+    published = many_cases(50)
+    published = pd.concat([published, published.iloc[[3]].assign(platform="twitter")], ignore_index=True)
+    published.loc[0, "rank"] = pd.NA
+    published.loc[1, "breach_category"] = "\u00fcber \"quoted\""
+    run, _ = run_record()
+    run_dir = write_report(run, published, tmp_path)
+    rows = {}
+    for row in published.astype(object).where(published.notna(), "").itertuples(index=False):
+        rows[row.record_id] = [getattr(row, name) for name in SNAPSHOT_FIELDS]   # a repeated id: its last row
+    expected = {"run_id": run.run_id, "published": run.published,
+                "forces": {f.force_id: {"status": f.response_status, "cases": f.cases} for f in run.forces},
+                "fields": list(SNAPSHOT_FIELDS), "cases": dict(sorted(rows.items()))}
+    text = (run_dir / "snapshot.json").read_text(encoding="utf-8")
+    assert text == json.dumps(expected, separators=(",", ":"), ensure_ascii=False) + "\n"
+    assert json.loads(text)["cases"][published.loc[3, "record_id"]][SNAPSHOT_FIELDS.index("platform")] == "twitter"
+
+
+def test_a_large_snapshot_is_compared_block_by_block_and_a_change_in_its_last_case_is_seen(tmp_path, monkeypatch):
+    from pipeline import report
+
+    count = 15_000                                   # a snapshot of ~1.9 MB: more than one block of each file
+    run, _ = run_record("20261123T100000Z")
+    first = write_report(run, many_cases(count), tmp_path)
+    assert (first / "snapshot.json").stat().st_size > 1 << 20
+    parsed = []
+    loads = report.json.loads
+    monkeypatch.setattr(report.json, "loads", lambda text, *a, **k: parsed.append(len(text)) or loads(text, *a, **k))
+    run, _ = run_record("20261123T110000Z")
+    second = write_report(run, many_cases(count), tmp_path)
+    assert max(parsed) < 40                          # the first run's id alone
+    run, _ = run_record("20261123T120000Z")
+    third = write_report(run, many_cases(count, outcome_of_last="resigned_or_retired"), tmp_path)
+    assert max(parsed) > 1 << 20                     # the previous snapshot differed: parsed whole
+    unchanged, changed = read(second)["changes"], read(third)["changes"]
+    assert unchanged["codes_changed"] == unchanged["rows_added"] == unchanged["rows_removed"] == []
+    last = many_cases(count)["record_id"].iloc[-1]
+    assert changed["previous_run_id"] == "20261123T110000Z"
+    assert changed["codes_changed"] == [{"record_id": last, "force_id": "kent", "field": "outcome_category",
+                                         "before": "dismissed", "after": "resigned_or_retired"}]
