@@ -23,13 +23,17 @@ def shared_values(column: pd.Series) -> list:
     dtype = column.dtype
     if not isinstance(dtype, pd.StringDtype) or dtype.storage != "pyarrow" or not len(column):
         return column.tolist()
-    array = pa.array(column, from_pandas=True)
+    return shared_texts(pa.array(column, from_pandas=True), missing=dtype.na_value)
+
+
+def shared_texts(array: pa.Array | pa.ChunkedArray, missing: object = None) -> list:
+    """An Arrow text column as a list of ``str``, each distinct text one object; ``missing`` for a null."""
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     encoded = pc.dictionary_encode(array)
     values = np.empty(len(encoded.dictionary) + 1, dtype=object)
     values[:-1] = encoded.dictionary.to_pylist()
-    values[-1] = dtype.na_value          # index -1: a missing cell, as tolist() gives it
+    values[-1] = missing                 # index -1: a missing cell, as tolist() gives it
     return values[encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)].tolist()
 
 

@@ -10,7 +10,9 @@ consolidation is reused as it was, ``published/`` is rewritten only if it no lon
 wrote, and the report says which run it is unchanged since.
 
 One entry is kept (the last run's), beside Prefect's own results, so it lives under the project's
-``.prefect/`` and an emptied result store starts cold.
+``.prefect/`` and an emptied result store starts cold. The run's failures are saved as Arrow columns, not an
+object each: pickling the scale corpus's 87,120 as objects built a memo and a reduce tuple per object, ~46 MB
+at its peak, and left this process ~22 MB larger at the end of the run (bench/README.md, 2026-12-07).
 """
 
 from __future__ import annotations
@@ -19,12 +21,12 @@ import hashlib
 import json
 import os
 import pickle
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 from pipeline.returns import sha256_file
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2                 # 2: the run's failures as columns (FailureColumns)
 _ENTRY = "foi-last-run.pickle"
 
 
@@ -76,7 +78,8 @@ def load(key: str | None, directory: Path | None = None) -> CachedRun | None:
         return None
     if not isinstance(entry, CachedRun) or entry.format != CACHE_FORMAT or entry.key != key:
         return None
-    return entry
+    return replace(entry, consolidation=_with_failures(
+        entry.consolidation, lambda failures: failures.failures() if isinstance(failures, FailureColumns) else failures))
 
 
 def save(entry: CachedRun, directory: Path | None = None) -> None:
@@ -88,8 +91,54 @@ def save(entry: CachedRun, directory: Path | None = None) -> None:
     partial = directory / f"{_ENTRY}.partial"
     with partial.open("wb") as handle:
         pickle.dump((entry.format, entry.key), handle, protocol=pickle.HIGHEST_PROTOCOL)
-        chunk_pickler(handle).dump(entry)     # the consolidation's columns as they lie, not copied to be saved
+        # the consolidation's columns as they lie, not copied to be saved; its failures as columns
+        chunk_pickler(handle).dump(replace(entry, consolidation=_with_failures(entry.consolidation,
+                                                                               FailureColumns.of)))
     os.replace(partial, directory / _ENTRY)
+    from pipeline.memory import release_freed_memory
+
+    release_freed_memory()                    # the columns made to be saved: freed, handed back
+
+
+class FailureColumns:
+    """A run's failures as one Arrow text column per field of ``Failure``, in their order."""
+
+    def __init__(self, columns: dict) -> None:
+        self.columns = columns
+
+    @classmethod
+    def of(cls, failures: list) -> FailureColumns | list:
+        names = [f.name for f in fields(failures[0])]
+        if any(type(getattr(failure, name)) is not str for failure in failures for name in names):
+            return failures                      # a field that is not text: kept as it was
+        return cls({name: _dictionary_column([getattr(failure, name) for failure in failures]) for name in names})
+
+    def failures(self) -> list:
+        from pipeline.frames import shared_texts
+        from pipeline.records import Failure
+
+        return [Failure(*row) for row in zip(*(shared_texts(self.columns[f.name]) for f in fields(Failure)))]
+
+
+def _dictionary_column(texts: list[str]):
+    """Texts as an Arrow dictionary column, each distinct text once: a file name, locator or code repeated per
+    failure is saved once, and only the distinct texts are copied into Arrow."""
+    import numpy as np
+    import pyarrow as pa
+
+    position: dict[str, int] = {}
+    indices = np.fromiter((position.setdefault(text, len(position)) for text in texts), dtype=np.int32,
+                          count=len(texts))
+    return pa.DictionaryArray.from_arrays(pa.array(indices), pa.array(list(position), pa.string()))
+
+
+def _with_failures(consolidation: object, convert) -> object:
+    """The consolidation with its run's failures converted (a copy); anything else as it is."""
+    run = getattr(consolidation, "run", None)
+    failures = getattr(run, "failures", None)
+    if not failures or not hasattr(consolidation, "__dataclass_fields__"):
+        return consolidation
+    return replace(consolidation, run=replace(run, failures=convert(failures)))
 
 
 def output_digests(outputs: list[str]) -> dict[str, str]:

@@ -58,3 +58,40 @@ def test_a_consolidation_is_saved_from_its_chunks_as_they_lie(tmp_path):
     saved = run_cache.load("run-a", tmp_path).consolidation
     pd.testing.assert_frame_equal(saved, cases)
     assert saved["breach_text"].array._pa_array.num_chunks == 3     # joined, it would be one
+
+
+def test_a_runs_failures_are_saved_as_columns_and_come_back_the_same_with_shared_texts(tmp_path):
+    import pandas as pd
+
+    from pipeline.process import Consolidation
+    from pipeline.records import Failure, RunRecord
+
+    failures = [Failure("consolidated", "case_repeated", "breach_text", "Posted on Facebook \u00fc", "kent",
+                        "kent/copy 1.csv", f"row {n}", "warn", f"same texts as kent-{n:04d}", f"kent-{n + 1:04d}")
+                for n in range(300)]
+    run = RunRecord(run_id="20261207T100000Z", started_at="", finished_at="", raw_dir="raw",
+                    published_dir="published", published=True, failures=failures)
+    consolidation = Consolidation(pd.DataFrame({"record_id": ["kent-0001"]}), pd.DataFrame(), pd.DataFrame(), run)
+    run_cache.save(run_cache.CachedRun("run-a", consolidation), tmp_path)
+    with (tmp_path / "foi-last-run.pickle").open("rb") as handle:
+        pickle.load(handle)
+        stored = pickle.load(handle).consolidation.run.failures
+    assert isinstance(stored, run_cache.FailureColumns)          # on disk: a column per field, not 300 objects
+    assert consolidation.run.failures is failures                # the run's own record is left as it was
+    loaded = run_cache.load("run-a", tmp_path).consolidation.run.failures
+    assert loaded == failures
+    assert loaded[0].source_file is loaded[299].source_file      # a repeated text is one object again
+
+
+def test_failures_with_a_value_that_is_not_text_are_saved_as_they_are(tmp_path):
+    import pandas as pd
+
+    from pipeline.process import Consolidation
+    from pipeline.records import Failure, RunRecord
+
+    failures = [Failure("forces", "cases_reconciled", "cases", 3, "kent")]
+    run = RunRecord(run_id="r", started_at="", finished_at="", raw_dir="raw", published_dir="published",
+                    published=False, failures=failures)
+    run_cache.save(run_cache.CachedRun("run-a", Consolidation(pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), run)),
+                   tmp_path)
+    assert run_cache.load("run-a", tmp_path).consolidation.run.failures == failures
