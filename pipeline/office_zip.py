@@ -34,6 +34,7 @@ _END_OF_ROWS = b"</sheetData>"
 _VIEWS = b"<sheetViews>"
 _MAX_TEXT = 32767                # openpyxl cuts a cell's text here; so do we
 _ROWS_PER_CHUNK = 5000
+RENDERED_AT_ONCE = 4096         # a column with more distinct values is rendered chunk by chunk (< 2**15)
 
 
 def _frozen_info(name: str, date_time: tuple[int, ...]) -> zipfile.ZipInfo:
@@ -129,24 +130,44 @@ def _cell_tail(value: object, column: int) -> str | None:
     return f'" t="inlineStr"><is><t{space}>{_escape(text)}</t></is></c>'
 
 
-def _column_cells(values: pd.Series, column: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per row, the index of its value's XML in the second array (the last entry: no cell)."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+class _ColumnCells:
+    """One column's cells as XML. A column of few distinct values (codes, file names) has each rendered once,
+    and a small code per row; one of many (record ids, locators, texts) is rendered a chunk of rows at a time.
+    Rendered all at once with a 64-bit code per cell, a 106,770-case table's sheet held ~54 MB more at the
+    staging child's peak (bench/README.md, 2026-12-07)."""
+
+    def __init__(self, values: pd.Series, column: int) -> None:
+        self.values, self.column = values, column
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        self.tails = self.codes = None
+        if len(uniques) <= RENDERED_AT_ONCE:
+            self.tails = _rendered(uniques, column)
+            self.codes = np.where(codes < 0, len(uniques), codes).astype(np.int16)
+
+    def chunk(self, start: int, stop: int) -> np.ndarray:
+        """Per row of ``start:stop``, its cell's XML after ``<c r="A1``, or None (no cell)."""
+        if self.tails is not None:
+            return self.tails[self.codes[start:stop]]
+        codes, uniques = pd.factorize(self.values.iloc[start:stop], use_na_sentinel=True)
+        return _rendered(uniques, self.column)[np.where(codes < 0, len(uniques), codes)]
+
+
+def _rendered(uniques, column: int) -> np.ndarray:
+    """The XML of each distinct value, and a last entry None: no cell."""
     tails = [_cell_tail(value, column) for value in uniques.tolist()]   # Python scalars, as openpyxl got them
-    codes = np.where(codes < 0, len(tails), codes)
-    return codes, np.array([*tails, None], dtype=object)
+    return np.array([*tails, None], dtype=object)
 
 
 def sheet_rows_xml(frame: pd.DataFrame, first_row: int = 2) -> Iterator[bytes]:
     """The ``<row>`` elements of a frame's values, as a write-only openpyxl sheet would write them, in chunks."""
-    columns = [_column_cells(frame.iloc[:, i], i + 1) for i in range(frame.shape[1])]
+    columns = [_ColumnCells(frame.iloc[:, i], i + 1) for i in range(frame.shape[1])]
     heads = [f'<c r="{get_column_letter(i + 1)}' for i in range(frame.shape[1])]
     for start in range(0, len(frame), _ROWS_PER_CHUNK):
         stop = min(start + _ROWS_PER_CHUNK, len(frame))
         numbers = np.arange(first_row + start, first_row + stop).astype(str).astype(object)
         rows = '<row r="' + numbers + '">'
-        for head, (codes, tails) in zip(heads, columns):
-            chunk = tails[codes[start:stop]]
+        for head, cells_of in zip(heads, columns):
+            chunk = cells_of.chunk(start, stop)
             present = chunk != None  # noqa: E711 - elementwise over an object array
             cells = np.full(stop - start, "", dtype=object)
             cells[present] = head + numbers[present] + chunk[present]

@@ -125,14 +125,19 @@ def _awkward_frame() -> pd.DataFrame:
     })
 
 
-def test_sheet_rows_are_the_xml_openpyxl_writes_for_the_same_values():
+@pytest.mark.parametrize("rendered_at_once, rows_per_chunk", [(4096, 5000), (1, 2)])
+def test_sheet_rows_are_the_xml_openpyxl_writes_for_the_same_values(monkeypatch, rendered_at_once, rows_per_chunk):
+    """(1, 2): every column rendered chunk by chunk, two rows at a time, as a large table's unique columns are."""
     import io
     import zipfile
 
     from openpyxl import Workbook
 
+    from pipeline import office_zip
     from pipeline.office_zip import sheet_rows_xml
 
+    monkeypatch.setattr(office_zip, "RENDERED_AT_ONCE", rendered_at_once)
+    monkeypatch.setattr(office_zip, "_ROWS_PER_CHUNK", rows_per_chunk)
     frame = _awkward_frame()
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("cases")
