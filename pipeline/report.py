@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.frames import shared_values
+from pipeline.frames import shared_texts
 from pipeline.records import Failure, RunRecord
 from pipeline.report_html import html_pieces, render_html  # noqa: F401 - render_html: part of this module's API
 from pipeline.validate import Gate, load_gate, natural_key
@@ -117,13 +117,8 @@ def _arrow_texts(frame: pd.DataFrame, name: str) -> pa.Array:
 
 
 def _texts(frame: pd.DataFrame, name: str) -> list[str]:
-    """A column as the report writes it: text, '' for a missing value or a missing column."""
-    if name not in frame.columns:
-        return [""] * len(frame)
-    column = frame[name]
-    if pd.api.types.is_string_dtype(column) and column.dtype != object:
-        return shared_values(column.fillna(""))   # a code or file name repeated per case: one object
-    return [_plain(value) for value in column.tolist()]
+    """``_arrow_texts`` as Python text, a code or file name repeated per row one object."""
+    return shared_texts(_arrow_texts(frame, name))
 
 
 def _plain(value: object) -> str:
@@ -167,9 +162,14 @@ def changes_since(previous: dict | None, current: dict) -> dict:
     before_cases, after_cases = _case_values(previous), _case_values(current)
     force_at = SNAPSHOT_FIELDS.index("force_id")
     compared = [(i, name) for i, name in enumerate(SNAPSHOT_FIELDS) if name != "force_id"]
+    if before_cases is after_cases:                     # a run that changed nothing: its own cases
+        both = added = removed = []
+    else:
+        before_ids, after_ids = before_cases.keys(), after_cases.keys()
+        both, added, removed = (sorted(before_ids & after_ids), sorted(after_ids - before_ids),
+                                sorted(before_ids - after_ids))
     codes_changed = []
-    both = [] if before_cases is after_cases else sorted(before_cases.keys() & after_cases.keys())
-    for rid in both:                                    # the same cases (a run that changed nothing): none
+    for rid in both:
         before, after = before_cases[rid], after_cases[rid]
         if before != after:
             codes_changed += [{"record_id": rid, "force_id": after[force_at], "field": name, "before": before[i],
@@ -187,12 +187,8 @@ def changes_since(previous: dict | None, current: dict) -> dict:
             {"force_id": f, "before": before_forces.get(f, {}).get("cases"),
              "after": after_forces.get(f, {}).get("cases")}
             for f in ids if before_forces.get(f, {}).get("cases") != after_forces.get(f, {}).get("cases")],
-        "rows_added": [] if before_cases is after_cases else [
-            {"record_id": r, "force_id": after_cases[r][force_at]}
-            for r in sorted(after_cases.keys() - before_cases.keys())],
-        "rows_removed": [] if before_cases is after_cases else [
-            {"record_id": r, "force_id": before_cases[r][force_at]}
-            for r in sorted(before_cases.keys() - after_cases.keys())],
+        "rows_added": [{"record_id": r, "force_id": after_cases[r][force_at]} for r in added],
+        "rows_removed": [{"record_id": r, "force_id": before_cases[r][force_at]} for r in removed],
         "codes_changed": codes_changed,
     }
 
@@ -353,9 +349,8 @@ def _previous_snapshot(path: Path, current: dict, current_path: Path) -> dict:
     with path.open("rb") as before, current_path.open("rb") as after:
         head, now = before.read(1 << 16), after.read(1 << 16)
         at, now_at = head.find(_AFTER_RUN_ID), now.find(_AFTER_RUN_ID)
-        if at > 0 and now_at > 0:
-            if _same_blocks(before, after, head[at:], now[now_at:]):
-                return {**current, "run_id": json.loads(head[:at].decode("utf-8") + "}")["run_id"]}
+        if at > 0 and now_at > 0 and _same_blocks(before, after, head[at:], now[now_at:]):
+            return {**current, "run_id": json.loads(head[:at].decode("utf-8") + "}")["run_id"]}
     return json.loads(path.read_text(encoding="utf-8"))
 
 
