@@ -10,7 +10,10 @@ them once the table ends, with :func:`pipeline.extract.counts.count_grid` as for
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
+
+from pdfplumber import utils as pdfplumber_utils
 
 from pipeline.extract.counts import count_grid, is_year_label
 from pipeline.extract.grid import Grid, clean_cell
@@ -86,8 +89,9 @@ def ruled_tables(page) -> list[RuledTable]:
     """The ruled tables of a page, top to bottom as pdfplumber orders them."""
     found, words = [], None
     for table in page.find_tables():
-        texts = table.extract()
-        boxes = [list(row.cells) for row in table.rows]
+        rows = table.rows
+        texts = table_texts(table.page.chars, rows)
+        boxes = [list(row.cells) for row in rows]
         if any(cell is None for row in texts for cell in row):
             if words is None:
                 words = page.extract_words()
@@ -100,6 +104,35 @@ def ruled_tables(page) -> list[RuledTable]:
             ruled = RuledTable(realigned, ruled.bbox, columns)
         found.append(ruled)
     return found
+
+
+def table_texts(chars: list[dict], rows: list) -> list[list[str | None]]:
+    """The texts of a table's cells, as pdfplumber's ``Table.extract()`` gives them, from the same chars.
+
+    ``Table.extract`` tests every char of the page against every row's box: 5% of the parsing processes' time
+    on the scale corpus, more than reading the tables' text. Here the chars are sorted once by their middle's
+    height and each row takes its band by bisection; the test for a cell is pdfplumber's (a char's middle in
+    ``[x0, x1) x [top, bottom)``), and each cell's chars keep the page's order, so the texts are the same.
+    """
+    middles = [((char["top"] + char["bottom"]) / 2, (char["x0"] + char["x1"]) / 2) for char in chars]
+    by_height = sorted(range(len(chars)), key=lambda i: middles[i][0])
+    heights = [middles[i][0] for i in by_height]
+    texts = []
+    for row in rows:
+        x0, top, x1, bottom = row.bbox
+        in_row = sorted(i for i in by_height[bisect_left(heights, top):bisect_left(heights, bottom)]
+                        if x0 <= middles[i][1] < x1)
+        cells: list[str | None] = []
+        for cell in row.cells:
+            if cell is None:
+                cells.append(None)
+                continue
+            left, above, right, below = cell
+            inside = [chars[i] for i in in_row
+                      if left <= middles[i][1] < right and above <= middles[i][0] < below]
+            cells.append(pdfplumber_utils.extract_text(inside) if inside else "")
+        texts.append(cells)
+    return texts
 
 
 def _realigned(table: RuledTable, columns: list[tuple[float, float]]) -> list[list[str]] | None:
