@@ -13,10 +13,14 @@ from pipeline.records import COLUMN_ROLES
 SYNONYMS_PATH = Path(__file__).resolve().parents[2] / "schemas" / "header_synonyms.yaml"
 
 
+_QUESTION_NUMBER = re.compile(r"\(q\d+[a-z]?\)|\bq\d+[a-z]?\b")      # question numbers in headings
+_NOT_A_WORD = re.compile(r"[^a-z0-9+]+")
+
+
 def normalise_heading(text: str) -> str:
     text = (text or "").lower().replace("&", " and ")
-    text = re.sub(r"\(q\d+[a-z]?\)|\bq\d+[a-z]?\b", " ", text)      # question numbers in headings
-    text = re.sub(r"[^a-z0-9+]+", " ", text)
+    text = _QUESTION_NUMBER.sub(" ", text)
+    text = _NOT_A_WORD.sub(" ", text)
     return " ".join(text.split())
 
 
