@@ -38,6 +38,7 @@ from pipeline.process import (  # noqa: E402
 )
 from pipeline.publish import discard, published_paths, stage_outputs, swap_in  # noqa: E402
 from pipeline.records import FileExtraction  # noqa: E402
+from pipeline.result_serializer import CompressedPickle  # noqa: E402
 from pipeline.report import prefect_artifacts, update_latest, write_report  # noqa: E402
 from pipeline.returns import ReturnFolder, discover_returns  # noqa: E402
 from pipeline.validate import load_gate  # noqa: E402
@@ -60,7 +61,7 @@ def _retry_on_io_error(task, task_run, state) -> bool:
 
 @task(name="extract-return", task_run_name="extract-{folder.force.force_id}",
       cache_key_fn=lambda context, parameters: return_fingerprint(parameters["folder"]),
-      persist_result=True, cache_result_in_memory=False,
+      persist_result=True, cache_result_in_memory=False, result_serializer=CompressedPickle(),
       retries=2, retry_delay_seconds=[1, 4], retry_condition_fn=_retry_on_io_error)
 def extract_return_task(folder: ReturnFolder) -> list[FileExtraction]:
     return extract_return(folder)
@@ -69,7 +70,7 @@ def extract_return_task(folder: ReturnFolder) -> list[FileExtraction]:
 @task(name="process-return", task_run_name="process-{folder.force.force_id}",
       cache_key_fn=lambda context, parameters: process_fingerprint(
           parameters["folder"], parameters["review_path"], parameters.get("gate_path")),
-      persist_result=True, cache_result_in_memory=False)
+      persist_result=True, cache_result_in_memory=False, result_serializer=CompressedPickle())
 def process_return_task(folder: ReturnFolder, extractions: list[FileExtraction] | None,
                         review_path: str | None, gate_path: str | None = None) -> ForceOutcome:
     extracted = None

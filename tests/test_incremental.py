@@ -68,6 +68,25 @@ def test_every_force_with_files_has_its_extraction_recorded(corpus):
     assert set(first.values()) <= {"fresh", "cached"}
 
 
+def test_the_stored_results_are_compressed_records_that_read_back_as_the_tasks_returned_them(corpus):
+    import os
+
+    from prefect._internal.result_records import ResultRecord
+
+    from pipeline.process import ForceOutcome
+    from pipeline.records import FileExtraction
+
+    storage = Path(os.environ["PREFECT_RESULTS_LOCAL_STORAGE_PATH"])
+    extract_records = sorted(storage.glob("extract-sussex-*"))
+    process_records = sorted(storage.glob("process-sussex-*"))
+    assert extract_records and process_records
+    extraction = ResultRecord.deserialize(extract_records[0].read_bytes())
+    outcome = ResultRecord.deserialize(process_records[0].read_bytes())
+    assert extraction.metadata.serializer.type == outcome.metadata.serializer.type == "foi-zlib-pickle"
+    assert [type(item) for item in extraction.result] == [FileExtraction]
+    assert isinstance(outcome.result, ForceOutcome) and outcome.result.summary.force_id == "sussex"
+
+
 def test_unchanged_rerun_extracts_nothing(corpus):
     base, _ = corpus
     assert run_flow(base) == {force_id: "cached" for force_id in FORCES}
