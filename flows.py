@@ -38,8 +38,8 @@ from pipeline.process import (  # noqa: E402
 )
 from pipeline.publish import discard, published_paths, stage_outputs, swap_in  # noqa: E402
 from pipeline.records import FileExtraction  # noqa: E402
-from pipeline.result_serializer import CompressedPickle  # noqa: E402
 from pipeline.report import prefect_artifacts, update_latest, write_report  # noqa: E402
+from pipeline.result_serializer import CompressedPickle  # noqa: E402
 from pipeline.returns import ReturnFolder, discover_returns  # noqa: E402
 from pipeline.validate import load_gate  # noqa: E402
 from pipeline.vocabulary import load_vocabulary, write_review_file  # noqa: E402

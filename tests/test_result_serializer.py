@@ -37,6 +37,12 @@ def test_a_stored_record_names_the_serializer_and_reads_back_through_prefect(ext
     assert record.result == extraction
 
 
+def test_a_record_written_with_prefects_pickle_before_this_serializer_is_still_read(extraction):
+    data = ResultStore(serializer=PickleSerializer(picklelib="cloudpickle")).create_result_record(
+        extraction, key="k").serialize()
+    assert ResultRecord.deserialize(data).result == extraction
+
+
 def test_a_record_is_smaller_than_prefects_pickle_record(extraction):
     def record_bytes(serializer):
         return len(ResultStore(serializer=serializer).create_result_record(extraction, key="k").serialize())
