@@ -27,6 +27,7 @@ from pipeline.records import (
     Finding,
     ForceSummary,
     RunRecord,
+    share_repeated_texts,
 )
 from pipeline.guard import guarded_extract
 from pipeline.privacy import screen_cases
@@ -63,11 +64,13 @@ def extract_return(folder: ReturnFolder) -> list[FileExtraction]:
     ``OSError`` here, so the task can retry; a file that is merely bad becomes an error finding.
     """
     extractions = []
+    texts: dict[str, str] = {}
     for path in folder.files:
         sha256_file(path)
         source_file = f"{folder.force_id}/{path.name}"
-        extractions.append(guarded_extract(path, folder.force_id, source_file,
-                                           folder.manifest.hints_for(path.name), extract_file))
+        extraction = guarded_extract(path, folder.force_id, source_file, folder.manifest.hints_for(path.name),
+                                     extract_file)
+        extractions.append(share_repeated_texts(extraction, texts))
     return extractions
 
 

@@ -115,6 +115,20 @@ class FileExtraction:
         return asdict(self)
 
 
+def share_repeated_texts(extraction: FileExtraction, pool: dict[str, str]) -> FileExtraction:
+    """Make equal cell texts one string object, across every file of a return that shares ``pool``.
+
+    A return repeats its words row after row ("Sgt", "Written warning", "Facebook"): one string each is
+    what the rows hold, what Prefect pickles into the task's record and what the record loads back as
+    (pickle keeps shared objects shared). Values and keys are only looked up, never changed.
+    """
+    for row in extraction.rows:
+        for texts in (row.cells, row.extra, row.context):
+            for key, text in texts.items():
+                texts[key] = pool.setdefault(text, text)
+    return extraction
+
+
 # The columns of a normalised case row, in published order (published/cases.csv).
 CASE_COLUMNS = (
     "record_id",
