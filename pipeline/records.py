@@ -120,7 +120,7 @@ def share_repeated_texts(extraction: FileExtraction, pool: dict[str, str]) -> Fi
 
     A return repeats its words row after row ("Sgt", "Written warning", "Facebook"): one string each is
     what the rows hold, what Prefect pickles into the task's record and what the record loads back as
-    (pickle keeps shared objects shared). Values and keys are only looked up, never changed.
+    (pickle keeps shared objects shared). A value is only replaced by an equal string; no key changes.
     """
     for row in extraction.rows:
         for texts in (row.cells, row.extra, row.context):
