@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.extract import extract_file
 from pipeline.process import extract_return
-from pipeline.records import share_repeated_texts
+from pipeline.records import ExtractedRow, FileExtraction, share_repeated_texts
 from pipeline.result_serializer import CompressedPickle
 from pipeline.returns import discover_returns
 from tests.conftest import RAW
@@ -54,18 +54,20 @@ def test_sharing_changes_no_value(metropolitan):
 
 
 def test_texts_are_shared_across_the_files_given_one_pool():
-    from pipeline.records import ExtractedRow, FileExtraction
-
     def one_file(name: str) -> FileExtraction:
         row = ExtractedRow("kent", f"kent/{name}", "", "row 2", cells={"rank": "".join(["Detective ", "Sergeant"])},
                            extra={"Notes": "".join(["none ", "given"])}, context={"year": "".join(["20", "13"])})
         return FileExtraction("kent", f"kent/{name}", "", "csv", kind="table", rows=[row])
 
+    def pairs(first: FileExtraction, second: FileExtraction):
+        for part in ("cells", "extra", "context"):
+            (a,), (b,) = getattr(first.rows[0], part).values(), getattr(second.rows[0], part).values()
+            yield part, a, b
+
     first, second = one_file("a.csv"), one_file("b.csv")
-    assert first.rows[0].cells["rank"] is not second.rows[0].cells["rank"]
+    assert all(a == b and a is not b for _, a, b in pairs(first, second))
     texts: dict[str, str] = {}
     share_repeated_texts(first, texts)
     share_repeated_texts(second, texts)
-    for part in ("cells", "extra", "context"):
-        (a,), (b,) = getattr(first.rows[0], part).values(), getattr(second.rows[0], part).values()
+    for part, a, b in pairs(first, second):
         assert a is b, part
