@@ -94,7 +94,7 @@ def make_task_runner(kind: str = "thread", dask_address: str | None = None, max_
             return DaskTaskRunner(address=dask_address)
         # ":0": distributed serves HTTP even with the dashboard off (None still binds 8787, clashing between runs)
         return DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": True,
-                                              "dashboard_address": ":0"})
+                                              "dashboard_address": ":0", "preload": ["pipeline.dask_worker"]})
     raise ValueError(f"unknown task runner '{kind}': use thread or dask")
 
 
