@@ -2,9 +2,9 @@
 
 When the cluster closes, a worker can send its heartbeat just as the scheduler's side of the connection goes:
 distributed then logs "Failed to communicate with scheduler during heartbeat." with a traceback, at ERROR, to
-the run's terminal (dask/distributed#7105, open; seen here under load, about one run in several). The
-local cluster's scheduler lives in ``foi run``'s own process, so when it cannot be reached the run is ending;
-a worker's real failure reaches the run as its task's failed state. Only that message is dropped.
+the run's terminal (dask/distributed#7105, open; seen here twice, each time while another job loaded the
+machine). The local cluster's scheduler lives in ``foi run``'s own process, so when it cannot be reached the
+run is ending; a worker's real failure reaches the run as its task's failed state. Only that message is dropped.
 """
 
 from __future__ import annotations
