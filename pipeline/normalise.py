@@ -52,7 +52,8 @@ def _text(row: ExtractedRow, role: str) -> str:
 
 
 def normalise_rows(rows: Iterable[ExtractedRow], vocabulary) -> pd.DataFrame:
-    """One case row per extracted row, columns exactly ``CASE_COLUMNS``, in extraction order."""
+    """One case row per extracted row, columns exactly ``CASE_COLUMNS``, in extraction order (no rows: an empty
+    table, its confidences float64 like any other)."""
     rows = list(rows)
     texts: dict[str, list[str]] = {"breach": [], "outcome": [], "person_type": [], "rank": [], "platform": []}
     for row in rows:
@@ -69,7 +70,9 @@ def normalise_rows(rows: Iterable[ExtractedRow], vocabulary) -> pd.DataFrame:
     # Returns repeat their wordings: each distinct text is searched once per return.
     platform_in, standards_in, year = cache(vocabulary.platform_in), cache(vocabulary.standards_in), cache(year_of)
 
-    records = []
+    # Built column by column: a dict of 24 fields per row was most of a large return's mapping memory.
+    columns: dict[str, list] = {name: [] for name in CASE_COLUMNS}
+    add = {name: column.append for name, column in columns.items()}
     for i, row in enumerate(rows):
         force = force_by_id(row.force_id)
         breach_text = texts["breach"][i]
@@ -92,36 +95,39 @@ def normalise_rows(rows: Iterable[ExtractedRow], vocabulary) -> pd.DataFrame:
         standards = standards_in(" ".join([breach_text, _text(row, "standards")]))
         breach = mapped["breach"][breach_text]
         outcome = mapped["outcome"][outcome_text]
-        records.append({
-            "record_id": record_id(row),
-            "force_id": row.force_id,
-            "force_name": force.force_name,
-            "year": year_text,
-            "date_text": date_text,
-            "person_type": person.code,
-            "person_type_text": person_text,
-            "rank": mapped["rank"][rank_text].code,
-            "rank_text": rank_text,
-            "breach_text": breach_text,
-            "breach_category": breach.code,
-            "breach_method": breach.method,
-            "breach_confidence": round(float(breach.confidence), 3),
-            "standards": ";".join(standards),
-            "platform": platform,
-            "platform_text": platform_text,
-            "outcome_text": outcome_text,
-            "outcome_category": outcome.code,
-            "outcome_method": outcome.method,
-            "outcome_confidence": round(float(outcome.confidence), 3),
-            "case_ref": _text(row, "case_ref"),
-            "source_file": row.source_file,
-            "source_locator": row.locator,
-            "source_sha256": row.source_sha256,
-        })
-    frame = pd.DataFrame.from_records(records, columns=list(CASE_COLUMNS))
+        add["record_id"](record_id(row))
+        add["force_id"](row.force_id)
+        add["force_name"](force.force_name)
+        add["year"](year_text)
+        add["date_text"](date_text)
+        add["person_type"](person.code)
+        add["person_type_text"](person_text)
+        add["rank"](mapped["rank"][rank_text].code)
+        add["rank_text"](rank_text)
+        add["breach_text"](breach_text)
+        add["breach_category"](breach.code)
+        add["breach_method"](breach.method)
+        add["breach_confidence"](round(float(breach.confidence), 3))
+        add["standards"](";".join(standards))
+        add["platform"](platform)
+        add["platform_text"](platform_text)
+        add["outcome_text"](outcome_text)
+        add["outcome_category"](outcome.code)
+        add["outcome_method"](outcome.method)
+        add["outcome_confidence"](round(float(outcome.confidence), 3))
+        add["case_ref"](_text(row, "case_ref"))
+        add["source_file"](row.source_file)
+        add["source_locator"](row.locator)
+        add["source_sha256"](row.source_sha256)
+    frame = pd.DataFrame(columns, columns=list(CASE_COLUMNS))
     return frame.astype({c: "str" for c in CASE_COLUMNS if not c.endswith("_confidence")})
 
 
-def cell_locators(rows: Iterable[ExtractedRow]) -> dict[str, dict[str, str]]:
-    """record_id -> {role: locator of that cell}, so a failure can name its source cell."""
-    return {record_id(row): dict(row.cell_locators) for row in rows}
+def cell_locators(rows: Iterable[ExtractedRow], record_ids: Iterable[str]) -> dict[str, dict[str, str]]:
+    """record_id -> {role: locator of that cell}, so a failure can name its source cell.
+
+    ``record_ids`` are the cases ``normalise_rows`` made of the same rows, in the same order: hashing each row
+    again and copying its locators cost a large return a second dict per row. The rows' own dicts are shared,
+    read only.
+    """
+    return {record: row.cell_locators for row, record in zip(rows, record_ids, strict=True)}

@@ -87,7 +87,7 @@ def process_return(folder: ReturnFolder, extractions: list[FileExtraction], voca
         cases,
         allowed_codes={name: vocabulary.codes(name) for name in vocabulary.fields},
         periods={folder.force_id: (decision.period_start, decision.period_end)},
-        cell_locators=cell_locators(rows),
+        cell_locators=cell_locators(rows, cases["record_id"]),
         gate=gate,
     )
     failures += checked.failures
