@@ -47,14 +47,23 @@ def year_of(text: str) -> str:
     return ""
 
 
-def _text(row: ExtractedRow, role: str) -> str:
-    return " ".join((row.cells.get(role) or "").split())
+def _spaced(text: str) -> str:
+    """The text with each run of whitespace one space; the text itself when it already is (no copy)."""
+    spaced = " ".join(text.split())
+    return text if spaced == text else spaced
 
 
 def normalise_rows(rows: Iterable[ExtractedRow], vocabulary) -> pd.DataFrame:
     """One case row per extracted row, columns exactly ``CASE_COLUMNS``, in extraction order (no rows: an empty
     table, its confidences float64 like any other)."""
     rows = list(rows)
+    # Returns repeat their wordings: each distinct text is respaced, mapped and searched once per return, and
+    # its cases share one string (and one rounded confidence) rather than a copy each.
+    spaced, rounded = cache(_spaced), cache(lambda confidence: round(float(confidence), 3))
+
+    def _text(row: ExtractedRow, role: str) -> str:
+        return spaced(row.cells.get(role) or "")
+
     texts: dict[str, list[str]] = {"breach": [], "outcome": [], "person_type": [], "rank": [], "platform": []}
     for row in rows:
         for role in texts:
@@ -67,7 +76,6 @@ def normalise_rows(rows: Iterable[ExtractedRow], vocabulary) -> pd.DataFrame:
         "platform": vocabulary.map_many("platform", texts["platform"]),
     }
 
-    # Returns repeat their wordings: each distinct text is searched once per return.
     platform_in, standards_in, year = cache(vocabulary.platform_in), cache(vocabulary.standards_in), cache(year_of)
 
     # Built column by column: a dict of 24 fields per row was most of a large return's mapping memory.
@@ -107,14 +115,14 @@ def normalise_rows(rows: Iterable[ExtractedRow], vocabulary) -> pd.DataFrame:
         add["breach_text"](breach_text)
         add["breach_category"](breach.code)
         add["breach_method"](breach.method)
-        add["breach_confidence"](round(float(breach.confidence), 3))
+        add["breach_confidence"](rounded(breach.confidence))
         add["standards"](";".join(standards))
         add["platform"](platform)
         add["platform_text"](platform_text)
         add["outcome_text"](outcome_text)
         add["outcome_category"](outcome.code)
         add["outcome_method"](outcome.method)
-        add["outcome_confidence"](round(float(outcome.confidence), 3))
+        add["outcome_confidence"](rounded(outcome.confidence))
         add["case_ref"](_text(row, "case_ref"))
         add["source_file"](row.source_file)
         add["source_locator"](row.locator)

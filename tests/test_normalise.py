@@ -83,3 +83,11 @@ def test_cell_locators_refuse_record_ids_that_are_not_one_per_row():
     rows = [_case_row(n, *texts) for n, texts in enumerate(CASE_TEXTS, start=2)]
     with pytest.raises(ValueError):
         cell_locators(rows, [record_id(row) for row in rows[:2]])
+
+
+def test_respacing_collapses_whitespace_and_keeps_a_clean_text_as_the_same_string():
+    from pipeline.normalise import _spaced
+
+    assert _spaced("  Posted\ncomments \t on  Facebook ") == "Posted comments on Facebook"
+    clean = "".join(["Posted comments ", "on Facebook"])
+    assert _spaced(clean) is clean
