@@ -222,6 +222,13 @@ def test_extracted_row_faults_are_reported_with_their_locator():
     assert failures[3].message == "row read from raw/kent/ says it belongs to force 'essex'"
 
 
+def test_a_row_has_cells_when_any_one_of_them_is_not_blank():
+    rows = [row("row 2", cells={"breach": " ", "outcome": "", "rank": "PC"}),
+            row("row 3", cells={"breach": "  ", "outcome": "\t"}), row("row 4", cells={"breach": None})]
+    found = [(f.check, f.locator, f.value) for f in validate_extracted(rows, "kent")]
+    assert found == [("row_has_cells", "row 3", ""), ("row_has_cells", "row 4", "")]
+
+
 def test_every_code_of_the_vocabulary_passes_the_case_schema():
     from pipeline.vocabulary import load_vocabulary
 
