@@ -254,6 +254,37 @@ def test_period_bounds_may_be_dates_or_missing():
     assert result.failures[0].message == "year 2010 is outside the period the force answered for (2011-04-01 to ...)"
 
 
+def test_failures_are_ordered_by_stage_force_file_locator_check_and_column_and_ties_keep_their_order():
+    import itertools
+
+    from pipeline.records import Failure
+    from pipeline.validate import _sorted, natural_key
+
+    failures = [Failure(stage=stage, check=check, column=column, force_id=force, source_file=f"{force}/{name}",
+                        locator=locator, value=str(n))
+                for n, (stage, force, name, locator, check, column) in enumerate(itertools.product(
+                    ("extracted", "cases"), ("kent", "essex"), ("b.csv", "a.csv"), ("row 10", "row 2"),
+                    ("year_in_period", "code_allowed"), ("year", "rank")))]
+    failures += failures[:5]                      # exact ties: kept in the order they came
+    shuffled = failures[7:] + failures[:7]
+    expected = sorted(shuffled, key=lambda f: (f.stage, f.force_id, f.source_file, natural_key(f.locator),
+                                               f.check, f.column))
+    assert [id(f) for f in _sorted(shuffled)] == [id(f) for f in expected]
+    assert _sorted(shuffled)[0].locator == "row 2"
+
+
+def test_a_failing_row_is_found_by_its_label_on_any_index():
+    from pipeline.validate import _Rows
+
+    numbered = _Rows(pd.DataFrame({"force_id": ["kent", "essex", "avon"]}))
+    assert numbered(1) == {"force_id": "essex"}
+    assert numbered(2.0) == {"force_id": "avon"}           # pandera gives a float beside a NaN
+    assert numbered(3) == numbered(1.5) == numbered(None) == {}
+    labelled = _Rows(pd.DataFrame({"force_id": ["kent", "essex"], "rank": ["PC", "DC"]}, index=[10, 20]))
+    assert labelled(20, frozenset({"rank"})) == {"rank": "DC"}
+    assert labelled(0) == {}
+
+
 def test_locators_sort_with_their_numbers_as_numbers():
     from pipeline.validate import natural_key
 
