@@ -36,3 +36,25 @@ def test_a_measured_command_reports_its_own_peak_beside_the_sampled_peak_of_its_
     assert measure.detail["exit"] == 0
     assert 160 <= measure.own_peak_mb < 400
     assert measure.peak_rss_mb <= measure.own_peak_mb + 50      # sampled: it may miss the peak, never add one
+
+
+def test_the_return_memory_bench_measures_each_stage_of_one_real_return(tmp_path, capsys):
+    import shutil
+
+    import return_memory
+
+    root = Path(__file__).resolve().parents[1]
+    shutil.copytree(root / "raw" / "greater-manchester", tmp_path / "raw" / "greater-manchester")
+    shutil.copytree(root / "raw" / "durham", tmp_path / "raw" / "durham")
+
+    assert return_memory.main(["--raw", str(tmp_path / "raw"), "--force", "greater-manchester"]) == 0
+
+    printed = capsys.readouterr().out
+    assert printed.startswith("greater-manchester: ")
+    stages = [line.split()[0] for line in printed.splitlines()[2:] if line.startswith("  ")]
+    assert stages == list(return_memory.STAGES)
+    rows = int(printed.split(" rows")[0].rsplit(" ", 1)[1].replace(",", ""))
+    assert rows > 0
+    import pipeline.process as process
+
+    assert all(getattr(process, name).__module__ != "return_memory" for name in return_memory.STAGES)
