@@ -33,16 +33,24 @@ STAGES = ("split_rows", "validate_extracted", "normalise_rows", "read_count_rows
 MIB = 2 ** 20
 
 
+def _traced(action):
+    """(what ``action()`` gave, its peak above the start, what it left allocated, seconds)."""
+    start = tracemalloc.get_traced_memory()[0]
+    tracemalloc.reset_peak()
+    began = time.perf_counter()
+    result = action()
+    seconds = time.perf_counter() - began
+    end, peak = tracemalloc.get_traced_memory()
+    return result, peak - start, end - start, seconds
+
+
 def _measured(module, name: str, figures: list) -> None:
     """Wrap ``module.name`` so each call appends (name, peak above the start, still allocated after)."""
     original = getattr(module, name)
 
     def measured(*args, **kwargs):
-        start = tracemalloc.get_traced_memory()[0]
-        tracemalloc.reset_peak()
-        result = original(*args, **kwargs)
-        end, peak = tracemalloc.get_traced_memory()
-        figures.append((name, peak - start, end - start))
+        result, peak, kept, _ = _traced(lambda: original(*args, **kwargs))
+        figures.append((name, peak, kept))
         return result
 
     setattr(module, name, measured)
@@ -70,22 +78,16 @@ def main(argv: list[str] | None = None) -> int:
     serializer = CompressedPickle()
 
     tracemalloc.start()
-    lines = []     # (what, bytes)
+    lines = []     # (what, peak, held, seconds)
 
     def stage(what: str, action):
         gc.collect()
-        start = tracemalloc.get_traced_memory()[0]
-        tracemalloc.reset_peak()
-        began = time.perf_counter()
-        result = action()
-        seconds = time.perf_counter() - began
-        end, peak = tracemalloc.get_traced_memory()
-        lines.append((what, peak - start, end - start, seconds))
+        result, peak, kept, seconds = _traced(action)
+        lines.append((what, peak, kept, seconds))
         return result
 
     extractions = stage("extract_return (rows received and shared)", lambda: process.extract_return(folder))
     rows = sum(len(e.rows) for e in extractions)
-    gc.collect()
     held = lines[0][2]
     blob = stage("store: the extract task's serializer", lambda: serializer.dumps(extractions))
     del extractions
