@@ -2,7 +2,8 @@
 
 Prints, side by side, each as seconds, as a ratio to the floor, and with the peak memory two ways: RSS summed
 over the process tree (sampled with psutil every 0.1 s; pages a forked child shares count in each process), and
-the command's own process alone (the kernel's high-water mark, from wait4):
+the command's own process alone (the kernel's high-water mark of that process, VmHWM, read at each sample; not
+wait4's, which is the largest of the process and every descendant it reaped):
 
 - floor: bare extraction of the same files with pdfplumber / openpyxl / csv / python-docx alone (no Prefect,
   no guard, no validation), on a pool of as many processes as the machine has cores;
@@ -58,16 +59,35 @@ class Measure:
     seconds: float
     peak_rss_mb: float             # summed over the process tree, sampled
     detail: dict = field(default_factory=dict)
-    own_peak_mb: float = 0.0       # the command's own process alone: the kernel's high-water mark (wait4)
+    own_peak_mb: float = 0.0       # the command's own process alone: its VmHWM, last sampled
+
+
+def _high_water_kb(pid: int) -> int:
+    """The process's own peak RSS so far (VmHWM, KiB); 0 once it has exited."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1])
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        pass
+    return 0
 
 
 class PeakRss:
-    """Peak RSS of a process and all its descendants, sampled in a background thread."""
+    """Peak RSS of a process and all its descendants, sampled in a background thread; and each process's own
+    high-water mark (the kernel's VmHWM, which misses nothing but what comes after the last sample).
+
+    Not wait4's ``ru_maxrss``: for a reaped child it is the largest of that child and of every descendant it
+    reaped, so a command whose parsing child peaked higher than itself reported the child's peak as its own.
+    """
 
     def __init__(self, pid: int, every: float = 0.1):
         self.root = psutil.Process(pid)
         self.every = every
         self.peak = 0
+        self.high_water_kb: dict[int, int] = {}     # pid -> its own VmHWM, last sampled
+        self.what: dict[int, str] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -81,8 +101,12 @@ class PeakRss:
             for process in processes:
                 try:
                     total += process.memory_info().rss
+                    if process.pid not in self.what:
+                        self.what[process.pid] = " ".join(process.cmdline())[:100]
                 except (psutil.NoSuchProcess, psutil.AccessDenied):
-                    pass
+                    continue
+                self.high_water_kb[process.pid] = max(self.high_water_kb.get(process.pid, 0),
+                                                      _high_water_kb(process.pid))
             self.peak = max(self.peak, total)
             self._stop.wait(self.every)
 
@@ -98,18 +122,32 @@ class PeakRss:
     def peak_mb(self) -> float:
         return round(self.peak / 2**20, 1)
 
+    @property
+    def own_peak_mb(self) -> float:
+        """The root process's own high-water mark, its descendants' not included."""
+        return round(self.high_water_kb.get(self.root.pid, 0) / 1024, 1)
+
+    def largest_other(self) -> dict:
+        """The descendant with the highest own high-water mark: what it was run as, and that mark."""
+        others = {pid: kb for pid, kb in self.high_water_kb.items() if pid != self.root.pid}
+        if not others:
+            return {}
+        pid = max(others, key=others.get)
+        return {"what": self.what.get(pid, ""), "own_peak_mb": round(others[pid] / 1024, 1)}
+
 
 def _measured(name: str, command: list[str], env: dict[str, str], cwd: Path, log: Path) -> Measure:
     started = time.perf_counter()
     with log.open("w") as out:
         process = subprocess.Popen(command, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
         with PeakRss(process.pid) as rss:
-            _, status, usage = os.wait4(process.pid, 0)     # its rusage: the sampler can miss a short peak
+            _, status, _ = os.wait4(process.pid, 0)
             process.returncode = returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - started
     text = log.read_text(errors="replace")
-    detail = {"exit": returncode, "log": str(log), "traceback": "Traceback" in text}
-    return Measure(name, round(seconds, 2), rss.peak_mb, detail, round(usage.ru_maxrss / 1024, 1))  # KiB
+    detail = {"exit": returncode, "log": str(log), "traceback": "Traceback" in text,
+              "largest_other_process": rss.largest_other()}
+    return Measure(name, round(seconds, 2), rss.peak_mb, detail, rss.own_peak_mb)
 
 
 # --- the floor: the libraries alone ------------------------------------------------------------------------

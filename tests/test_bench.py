@@ -28,14 +28,32 @@ def test_the_half_corpus_keeps_as_many_of_the_largest_returns_as_a_run_has_in_fl
     assert files == 8
 
 
+_ALLOCATE = "import time; block = bytearray({mb} * 2**20); block[::4096] = b'x' * len(block[::4096]); time.sleep(0.5)"
+
+
 def test_a_measured_command_reports_its_own_peak_beside_the_sampled_peak_of_its_tree(tmp_path):
-    command = [sys.executable, "-c", "block = bytearray(160 * 2**20); block[::4096] = b'x' * len(block[::4096])"]
+    command = [sys.executable, "-c", _ALLOCATE.format(mb=160)]
 
     measure = flow_bench._measured("allocates 160 MB", command, {}, tmp_path, tmp_path / "log")
 
     assert measure.detail["exit"] == 0
     assert 160 <= measure.own_peak_mb < 400
     assert measure.peak_rss_mb <= measure.own_peak_mb + 50      # sampled: it may miss the peak, never add one
+
+
+def test_a_childs_peak_is_not_counted_as_the_commands_own(tmp_path):
+    """wait4's ru_maxrss is the largest of the process and the descendants it reaped: a small `foi run` with a
+    large parsing child would have reported the child's peak as its own."""
+    child = [sys.executable, "-c", _ALLOCATE.format(mb=300)]
+    command = [sys.executable, "-c", f"import subprocess, time; subprocess.run({child!r}); time.sleep(0.3)"]
+
+    measure = flow_bench._measured("a child allocates 300 MB", command, {}, tmp_path, tmp_path / "log")
+
+    assert measure.detail["exit"] == 0
+    assert measure.own_peak_mb < 100
+    assert measure.detail["largest_other_process"]["own_peak_mb"] >= 300
+    assert "bytearray(300" in measure.detail["largest_other_process"]["what"]
+    assert measure.peak_rss_mb >= 300
 
 
 def test_the_return_memory_bench_measures_each_stage_of_one_real_return(tmp_path, capsys):
