@@ -141,8 +141,7 @@ def _measured(name: str, command: list[str], env: dict[str, str], cwd: Path, log
     with log.open("w") as out:
         process = subprocess.Popen(command, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
         with PeakRss(process.pid) as rss:
-            _, status, _ = os.wait4(process.pid, 0)
-            process.returncode = returncode = os.waitstatus_to_exitcode(status)
+            returncode = process.wait()
     seconds = time.perf_counter() - started
     text = log.read_text(errors="replace")
     detail = {"exit": returncode, "log": str(log), "traceback": "Traceback" in text,
